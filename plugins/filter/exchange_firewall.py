@@ -1,0 +1,43 @@
+# -*- coding: utf-8 -*-
+# Copyright: exchange.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters over the planning engine: ``plan`` and ``plan_summary`` (docs in plan.yml, plan_summary.yml)."""
+
+from __future__ import annotations
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.exchange.firewall.plugins.module_utils import _render_markdown
+from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import (
+    build_plan,
+    host_vars,
+    plain,
+)
+
+
+def plan(groups, hostvars, settings=None):
+    """Compute the plan from ``groups``, ``hostvars`` and organisation ``settings``."""
+    try:
+        groups = plain(groups)
+        if not isinstance(groups, dict):
+            raise AnsibleFilterError("exchange.firewall.plan: the input must be the 'groups' mapping")
+        names = sorted({h for members in groups.values() for h in members})
+        settings = plain(settings or {})
+        if not isinstance(settings, dict):
+            raise AnsibleFilterError("exchange.firewall.plan: settings must be a mapping")
+        return build_plan(groups, host_vars(hostvars, names), settings)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+
+
+def plan_summary(plan_data):
+    """Render a plan as Markdown."""
+    try:
+        return _render_markdown.render(plain(plan_data))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError(f"exchange.firewall.plan_summary: not a plan ({exc})") from exc
+
+
+class FilterModule:
+    def filters(self):
+        return {"plan": plan, "plan_summary": plan_summary}

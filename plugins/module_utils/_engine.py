@@ -1,0 +1,348 @@
+# -*- coding: utf-8 -*-
+# Copyright: exchange.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The rule engine: topology + catalog -> per-host rule sets (the plan).
+
+Pure and stdlib-only, deterministic, linear in the number of hosts: remote address sets are
+resolved once per (endpoint, version filter, scope) and shared between hosts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+
+from ansible_collections.exchange.firewall.plugins.module_utils import _catalog as catalog
+from ansible_collections.exchange.firewall.plugins.module_utils._topology import (
+    PlanError,
+    collapse,
+    format_ranges,
+    merge_ranges,
+    range_tuples,
+)
+
+SCHEMA_VERSION = 1
+ORG_LABEL = "organisation"
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+MAX_NAME = 64
+
+
+def slug(text: str) -> str:
+    return _SLUG_RE.sub("-", str(text).lower()).strip("-") or "x"
+
+
+def address_strings(nets) -> list:
+    out = []
+    for net in nets:
+        if net.prefixlen == net.max_prefixlen:
+            out.append(str(net.network_address))
+        else:
+            out.append(str(net))
+    return out
+
+
+def select_flows(topology: dict, include_ids=None, exclude_ids=None) -> list:
+    """Catalog + user flows, minus exclusions. ``include_ids``/``exclude_ids`` are id collections."""
+    flows = catalog.flows() + [dict(f) for f in topology["extra_flows"]]
+    known = {f["id"] for f in flows}
+    for var, ids in (("flows_include", include_ids), ("flows_exclude", exclude_ids)):
+        for fid in sorted(ids or ()):
+            if fid not in known:
+                raise PlanError("organisation", "exchange_firewall_" + var, f"selects unknown flow id {fid!r}")
+    if include_ids is not None:
+        include = set(include_ids) | set(catalog.PROTECTED_FLOWS)
+        flows = [f for f in flows if f["id"] in include]
+    if exclude_ids:
+        protected = sorted(set(exclude_ids) & set(catalog.PROTECTED_FLOWS))
+        if protected:
+            raise PlanError("organisation", "exchange_firewall_flows_exclude",
+                            f"flow {protected[0]!r} cannot be excluded: it carries management access or "
+                            "Microsoft's support rule")
+        flows = [f for f in flows if f["id"] not in set(exclude_ids)]
+    return flows
+
+
+class _Resolver:
+    """Resolves endpoint names to collapsed address tuples, with caching."""
+
+    def __init__(self, topology: dict):
+        self.topo = topology
+        self.hosts = topology["hosts"]
+        self.by_role = {}
+        for name in sorted(self.hosts):
+            for role in self.hosts[name]["roles"]:
+                self.by_role.setdefault(role, []).append(self.hosts[name])
+        self.cache = {}
+        self.strings = {}
+
+    def org_set(self) -> tuple:
+        key = ("__org__",)
+        if key not in self.cache:
+            nets = []
+            for host in self.hosts.values():
+                if any(catalog.ROLES[r]["internal"] for r in host["roles"]):
+                    nets.extend(_host_nets(host))
+            self.cache[key] = tuple(collapse(nets))
+        return self.cache[key]
+
+    def resolve(self, endpoint: str, flow: dict, local: dict, local_role: str):
+        """Return (label, addresses tuple) for ``endpoint`` as seen from ``local``."""
+        if endpoint not in catalog.ROLES:
+            nets = self.topo["networks"].get(endpoint)
+            return endpoint, (tuple(nets) if nets is not None else None)
+        scope = flow["scope"]
+        scope_key, label = self._scope_key(scope, endpoint, local, local_role)
+        versions = tuple(flow["versions"]) if catalog.ROLES[endpoint]["exchange"] else None
+        key = (endpoint, versions, scope, scope_key)
+        cached = self.cache.get(key)
+        if cached is None:
+            nets = []
+            for host in self.by_role.get(endpoint, ()):
+                if versions is not None and host["version"] not in versions:
+                    continue
+                if scope is not None and not self._related(scope, scope_key, host, endpoint):
+                    continue
+                nets.extend(_host_nets(host))
+            cached = self.cache[key] = tuple(collapse(nets))
+        return label, cached
+
+    def _scope_key(self, scope, endpoint, local, local_role):
+        if scope is None:
+            return None, endpoint
+        if scope == "edge_subscription":
+            site = local["edge_site"] if local_role == "edge_transport" else local["ad_site"]
+            return site, f"{endpoint}-site-{slug(site)}"
+        if scope == "dag":
+            return local["dag"], f"{endpoint}-dag-{slug(local['dag'])}"
+        if scope == "witness":
+            if local_role == "dag_witness":
+                dags = tuple(sorted(n for n, d in self.topo["dags"].items() if d["witness"] == local["name"]))
+                return ("dags", dags), f"{endpoint}-dag-{'-'.join(slug(d) for d in dags) or 'none'}"
+            return ("member", local["dag"]), f"{endpoint}-dag-{slug(local['dag'])}"
+        raise PlanError(f"host '{local['name']}'", "exchange_firewall_extra_flows", f"unknown scope {scope!r}")
+
+    def _related(self, scope, scope_key, host, endpoint) -> bool:
+        if scope == "edge_subscription":
+            if endpoint == "edge_transport":
+                return host["edge_site"] == scope_key
+            return host["ad_site"] == scope_key
+        if scope == "dag":
+            return scope_key is not None and host["dag"] is not None and str(host["dag"]) == str(scope_key)
+        if scope == "witness":
+            kind, value = scope_key
+            if kind == "dags":
+                return host["dag"] is not None and str(host["dag"]) in value
+            if value is None:
+                return False
+            return self.topo["dags"].get(str(value), {}).get("witness") == host["name"]
+        return False
+
+    def as_strings(self, nets: tuple) -> list:
+        out = self.strings.get(nets)
+        if out is None:
+            out = self.strings[nets] = address_strings(nets)
+        return out
+
+
+def _host_nets(host: dict) -> list:
+    return [ipaddress.ip_network(a) for a in host["addresses"]]
+
+
+def _flow_ports(flow: dict, topo: dict, local: dict) -> list:
+    setting = flow.get("port_setting")
+    if setting == "dag_replication_port" and local.get("dag") is not None:
+        port = topo["dags"].get(str(local["dag"]), {}).get("replication_port")
+        if port:
+            return port
+    if setting == "rpc_dynamic_ports" and topo["settings"].get("rpc_dynamic_ports"):
+        return topo["settings"]["rpc_dynamic_ports"]
+    return flow["ports"]
+
+
+def _citations(flow: dict) -> list:
+    if flow.get("user"):
+        return [dict(flow["citation"], id="user:" + flow["id"])]
+    return [catalog.citation(key) for key in flow["cite"]]
+
+
+def _index(flows: list):
+    by_dst, by_src = {}, {}
+    for flow in flows:
+        for role in flow["dst"]:
+            if role in catalog.ROLES:
+                by_dst.setdefault(role, []).append(flow)
+        for role in flow["src"]:
+            if role in catalog.ROLES:
+                by_src.setdefault(role, []).append(flow)
+    return by_dst, by_src
+
+
+def plan(topology: dict, include_ids=None, exclude_ids=None) -> dict:
+    """Compute the plan: per managed host, its rule set; see the README for the schema."""
+    flows = select_flows(topology, include_ids, exclude_ids)
+    settings = topology["settings"]
+    resolver = _Resolver(topology)
+    by_dst, by_src = _index(flows)
+    used_flows = {}
+    hosts_out = {}
+    firewalls = {}
+    for name in sorted(topology["hosts"]):
+        host = topology["hosts"][name]
+        if "network_firewall" in host["roles"]:
+            firewalls[name] = {"status": "not_implemented", "zones": {}, "policies": [],
+                               "note": "Network-firewall policies are not computed yet."}
+            continue
+        if not any(catalog.ROLES[r]["managed"] for r in host["roles"]):
+            continue
+        hosts_out[name] = _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "settings": {
+            "outbound": settings["outbound"],
+            "intra_org": settings["intra_org"],
+            "allow_unverified": settings["allow_unverified"],
+            "rule_prefix": settings["rule_prefix"],
+        },
+        "networks": {n: address_strings(v) for n, v in sorted(topology["networks"].items())},
+        "hosts": hosts_out,
+        "network_firewalls": firewalls,
+        "flows": {fid: _public_flow(used_flows[fid]) for fid in sorted(used_flows)},
+    }
+
+
+def _public_flow(flow: dict) -> dict:
+    return {
+        "id": flow["id"], "versions": flow["versions"], "src": flow["src"], "dst": flow["dst"],
+        "protocol": flow["protocol"], "ports": flow["ports"], "feature": flow["feature"],
+        "scope": flow["scope"], "internal": flow["internal"], "verified": flow["verified"],
+        "purpose": flow["purpose"], "citations": _citations(flow),
+    }
+
+
+def _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings) -> dict:
+    is_internal = any(catalog.ROLES[r]["internal"] for r in host["roles"])
+    allow_all = settings["intra_org"] == "allow_all"
+    groups = {}
+    org_ids = {"in": set(), "out": set()}
+    warnings = []
+    disabled = {}
+    directions = [("in", by_dst, "src")]
+    if settings["outbound"]:
+        directions.append(("out", by_src, "dst"))
+    for direction, index, remote_side in directions:
+        seen = set()
+        for role in host["roles"]:
+            for flow in index.get(role, ()):
+                if (flow["id"], role) in seen:
+                    continue
+                seen.add((flow["id"], role))
+                if host["version"] is not None and host["version"] not in flow["versions"]:
+                    continue
+                if flow["feature"] and not host["features"].get(flow["feature"], False):
+                    disabled[flow["id"]] = f"feature '{flow['feature']}' is off"
+                    continue
+                if not flow["verified"] and not settings["allow_unverified"]:
+                    disabled[flow["id"]] = "unverified (exchange_firewall_allow_unverified is false)"
+                    continue
+                if flow["id"] == "org-support-rule":
+                    continue
+                if flow["internal"] and allow_all and is_internal:
+                    org_ids[direction].add(flow["id"])
+                    used_flows[flow["id"]] = flow
+                    continue
+                _add_flow(host, role, flow, direction, remote_side, topology, resolver, groups, warnings,
+                          used_flows)
+    rules = []
+    prefix = settings["rule_prefix"]
+    if is_internal and allow_all:
+        org = resolver.org_set()
+        support = next(f for f in catalog.FLOWS if f["id"] == "org-support-rule")
+        used_flows[support["id"]] = support
+        for direction in ("in", "out") if settings["outbound"] else ("in",):
+            ids = sorted(org_ids[direction] | {"org-support-rule"})
+            rules.append(_rule(f"{prefix}-{direction}-any-{ORG_LABEL}", direction, "any", [], org,
+                               [ORG_LABEL], ids, used_flows, resolver,
+                               "All traffic with the other Exchange servers and the domain controllers "
+                               "(Microsoft's support rule)."))
+    names = {r["name"] for r in rules}
+    for (direction, protocol, nets) in sorted(groups, key=lambda k: (k[0], k[1], sorted(groups[k]["labels"]),
+                                                                     resolver.as_strings(k[2]))):
+        entry = groups[(direction, protocol, nets)]
+        labels = sorted(entry["labels"])
+        name = _rule_name(prefix, direction, protocol, labels, names)
+        names.add(name)
+        ports = format_ranges(merge_ranges(entry["ports"]))
+        purposes = "; ".join(used_flows[f]["purpose"] for f in sorted(entry["flows"]))
+        rules.append(_rule(name, direction, protocol, ports, nets, labels, sorted(entry["flows"]), used_flows,
+                           resolver, purposes))
+    rules.sort(key=lambda r: (r["direction"], r["name"]))
+    mgmt_id = "mgmt-linux" if host["platform"] == "linux" else "mgmt-windows"
+    if not any(mgmt_id in r["flow_ids"] for r in rules):
+        raise PlanError(f"host '{host['name']}'", "exchange_firewall_networks.management",
+                        "no management-access rule could be built; refusing to plan a lock-out")
+    return {
+        "platform": host["platform"],
+        "roles": host["roles"],
+        "version": host["version"],
+        "ad_site": host["ad_site"],
+        "dag": host["dag"],
+        "edge_site": host["edge_site"],
+        "addresses": [str(a) for a in host["addresses"]],
+        "features": {k: v for k, v in sorted(host["features"].items())},
+        "rules": rules,
+        "disabled_flows": [{"id": k, "reason": v} for k, v in sorted(disabled.items())],
+        "warnings": sorted(set(warnings)),
+    }
+
+
+def _add_flow(host, role, flow, direction, remote_side, topology, resolver, groups, warnings, used_flows):
+    ports = _flow_ports(flow, topology, host)
+    remote_names = flow[remote_side]
+    for endpoint in remote_names:
+        label, nets = resolver.resolve(endpoint, flow, host, role)
+        if nets is None:
+            warnings.append(f"flow {flow['id']}: network '{endpoint}' is not declared in "
+                            "exchange_firewall_networks, so no rule allows it")
+            continue
+        if not nets:
+            continue
+        key = (direction, flow["protocol"], nets)
+        entry = groups.setdefault(key, {"labels": set(), "flows": set(), "ports": []})
+        entry["labels"].add(label)
+        entry["flows"].add(flow["id"])
+        entry["ports"].extend(range_tuples(ports))
+        used_flows[flow["id"]] = flow
+
+
+def _rule_name(prefix, direction, protocol, labels, taken) -> str:
+    base = f"{prefix}-{direction}-{protocol}-{'+'.join(slug(label) for label in labels)}"
+    if len(base) > MAX_NAME:
+        digest = hashlib.sha256(base.encode()).hexdigest()[:8]
+        base = f"{base[:MAX_NAME - 9]}-{digest}"
+    name, counter = base, 2
+    while name in taken:
+        name = f"{base}-{counter}"
+        counter += 1
+    return name
+
+
+def _rule(name, direction, protocol, ports, nets, labels, flow_ids, used_flows, resolver, description) -> dict:
+    citations, seen = [], set()
+    for fid in flow_ids:
+        for cite in _citations(used_flows[fid]):
+            if cite["url"] not in seen:
+                seen.add(cite["url"])
+                citations.append(cite)
+    return {
+        "name": name,
+        "direction": direction,
+        "protocol": protocol,
+        "local_ports": ports,
+        "remote_addresses": resolver.as_strings(nets),
+        "remote_endpoints": labels,
+        "action": "allow",
+        "flow_ids": flow_ids,
+        "citations": citations,
+        "description": description,
+    }

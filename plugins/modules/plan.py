@@ -1,0 +1,114 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: exchange.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: plan
+short_description: Compute least-privilege firewall rule sets for an Exchange organisation
+version_added: 1.0.0
+description:
+  - Reads the whole inventory (C(groups), C(hostvars)) and the organisation settings
+    (variables named C(exchange_firewall_*)), validates them, and returns the plan: for every
+    managed host its roles, Exchange version and firewall rules, each rule with the catalog flow
+    ids and the Microsoft sources that justify it.
+  - Runs on the controller only (action plugin); it contacts no managed host.
+  - Any bad input (unknown role or version, bad CIDR, port out of range, missing group, a host in
+    conflicting groups, a host without an address, conflicting toggles, filtering inside the
+    organisation) fails the task with one message that names the host and the variable.
+  - This is the twin of the P(exchange.firewall.plan#filter) filter;
+    both call the same engine.
+author:
+  - exchange.firewall contributors
+options:
+  settings:
+    description:
+      - Organisation settings that override the C(exchange_firewall_*) variables visible to the task.
+      - Keys may be given with or without the C(exchange_firewall_) prefix.
+    type: dict
+  hosts:
+    description:
+      - Return only these hosts' rule sets. The whole inventory is still validated.
+    type: list
+    elements: str
+attributes:
+  check_mode:
+    support: full
+    description: The module never changes anything; it runs the same in check mode.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+  platform:
+    platforms: all
+notes:
+  - The plan schema is documented in the collection README (section "The plan").
+seealso:
+  - plugin: exchange.firewall.plan
+    plugin_type: filter
+  - plugin: exchange.firewall.plan_summary
+    plugin_type: filter
+"""
+
+EXAMPLES = r"""
+- name: Compute the plan for the whole organisation
+  exchange.firewall.plan:
+  register: exchange_plan
+
+- name: Show the rules of one host
+  ansible.builtin.debug:
+    var: exchange_plan.plan.hosts['ex01'].rules
+
+- name: Plan with outbound rules, for two hosts only
+  exchange.firewall.plan:
+    settings:
+      outbound: true
+    hosts: [ex01, edge01]
+"""
+
+RETURN = r"""
+plan:
+  description: The plan (schema version 1).
+  returned: success
+  type: dict
+  contains:
+    schema_version:
+      description: Version of the plan schema.
+      type: int
+      sample: 1
+    settings:
+      description: The settings that shaped the plan (outbound, intra_org, allow_unverified, rule_prefix).
+      type: dict
+    networks:
+      description: Named networks as collapsed CIDR lists.
+      type: dict
+    hosts:
+      description:
+        - Per managed host, C(platform), C(roles), C(version), C(ad_site), C(dag), C(edge_site),
+          C(addresses), C(features), C(rules), C(disabled_flows) and C(warnings).
+        - Each rule has C(name), C(direction) (in/out), C(protocol) (tcp/udp/any), C(local_ports),
+          C(remote_addresses), C(remote_endpoints), C(action), C(flow_ids), C(citations) and C(description).
+      type: dict
+    network_firewalls:
+      description: Per network firewall, its zone policies (reserved; not computed yet).
+      type: dict
+    flows:
+      description: The catalog flows the plan uses, with their citations.
+      type: dict
+summary:
+  description: The plan rendered as Markdown.
+  returned: success
+  type: str
+stats:
+  description: Number of hosts and rules in the plan.
+  returned: success
+  type: dict
+  sample: {"hosts": 9, "rules": 31}
+plan_warnings:
+  description: Warnings, for example flows whose source network is not declared.
+  returned: success
+  type: list
+  elements: str
+"""
