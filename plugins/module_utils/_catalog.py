@@ -26,6 +26,8 @@ Stdlib only; imported by the engine, the filter, the action plugin and the tests
 
 from __future__ import annotations
 
+from ansible_collections.exchange.firewall.plugins.module_utils._ports import normalise
+
 VERSIONS = ("2010", "2013", "2016", "2019", "se")
 VERSION_LABELS = {
     "2010": "Exchange Server 2010",
@@ -247,7 +249,7 @@ def _flow(fid, versions, src, dst, protocol, ports, purpose, cite, feature=None,
         "src": list(src) if isinstance(src, (list, tuple)) else [src],
         "dst": list(dst) if isinstance(dst, (list, tuple)) else [dst],
         "protocol": protocol,
-        "ports": [str(p) for p in ports],
+        "ports": normalise(ports),
         "feature": feature,
         "scope": scope,
         "internal": internal,
@@ -378,7 +380,8 @@ FLOWS = [
 
     # ---- Unified Messaging (2016 on Mailbox, 2013 split across CAS and Mailbox; rows 31-34, 55-57)
     _flow("um-sip-callrouter", ("2016",), "um_gateways", "mailbox", "tcp", [5060, 5061],
-          "SIP to the UM Call Router (5060 unsecured, 5061 secured; TCP only).", ("S4",), feature="unified_messaging"),
+          "SIP to the UM Call Router (5060 unsecured, 5061 secured; TCP only). UM was removed in 2019.",
+          ("S4", "S25"), feature="unified_messaging"),
     _flow("um-sip-worker", ("2013", "2016"), "um_gateways", "mailbox", "tcp", ["5065-5068"],
           "SIP to the UM worker process (5065/5067, and 5066/5068 in Dual mode).", ("S4",),
           feature="unified_messaging"),

@@ -14,13 +14,8 @@ import ipaddress
 import re
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _catalog as catalog
-from ansible_collections.exchange.firewall.plugins.module_utils._topology import (
-    PlanError,
-    collapse,
-    format_ranges,
-    merge_ranges,
-    range_tuples,
-)
+from ansible_collections.exchange.firewall.plugins.module_utils._ports import format_ranges, merge_ranges, range_tuples
+from ansible_collections.exchange.firewall.plugins.module_utils._topology import PlanError, collapse
 
 SCHEMA_VERSION = 1
 ORG_LABEL = "organisation"

@@ -13,6 +13,7 @@ import ipaddress
 import re
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _catalog as catalog
+from ansible_collections.exchange.firewall.plugins.module_utils._ports import format_ranges, merge_ranges
 
 VAR = "exchange_firewall_"
 SETTING_DEFAULTS = {
@@ -73,28 +74,6 @@ def parse_ports(ports, where: str, variable: str) -> list:
             raise PlanError(where, variable, f"port range {item!r} runs backwards")
         ranges.append((low, high))
     return format_ranges(merge_ranges(ranges))
-
-
-def merge_ranges(ranges) -> list:
-    merged = []
-    for low, high in sorted(ranges):
-        if merged and low <= merged[-1][1] + 1:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], high))
-        else:
-            merged.append((low, high))
-    return merged
-
-
-def format_ranges(ranges) -> list:
-    return [str(lo) if lo == hi else f"{lo}-{hi}" for lo, hi in ranges]
-
-
-def range_tuples(ports) -> list:
-    out = []
-    for p in ports:
-        lo, _, hi = p.partition("-")
-        out.append((int(lo), int(hi or lo)))
-    return out
 
 
 def collapse(networks) -> list:
@@ -316,6 +295,12 @@ def build(groups: dict, hostvars: dict, settings: dict | None = None) -> dict:
                 raise _host(host, "roles", f"unknown role {role!r} (known: {', '.join(sorted(catalog.ROLES))})")
             roles.setdefault(host, set()).add(role)
 
+    unknown = sorted(set(cfg["features"]) - set(catalog.FEATURES))
+    if unknown:
+        raise _org(f"features.{unknown[0]}", f"unknown feature (known: {', '.join(sorted(catalog.FEATURES))})")
+    for name, value in sorted(cfg["features"].items()):
+        if not isinstance(value, bool) and not (name == "direct_internet_mail" and value == "auto"):
+            raise _org(f"features.{name}", f"must be true or false, got {value!r}")
     has_edge = any("edge_transport" in r for r in roles.values())
     hosts = {}
     for host in sorted(roles):

@@ -1,0 +1,63 @@
+"""Helpers for unit tests: load a real Ansible inventory, build small inventories in memory."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_INVENTORY = ROOT / "examples" / "inventory"
+
+
+def load_inventory(path=EXAMPLE_INVENTORY):
+    """Parse an inventory with Ansible's own InventoryManager/VariableManager.
+
+    Returns (groups, hostvars, settings) as the plan action plugin sees them on localhost.
+    """
+    from ansible.inventory.manager import InventoryManager
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.vars.manager import VariableManager
+
+    from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import plain, settings_from
+
+    loader = DataLoader()
+    inventory = InventoryManager(loader=loader, sources=[str(path)])
+    variables = VariableManager(loader=loader, inventory=inventory)
+    groups = {g.name: sorted(h.name for h in g.get_hosts()) for g in inventory.groups.values()}
+    hostvars = {}
+    for host in inventory.get_hosts():
+        hv = variables.get_vars(host=host, include_hostvars=False)
+        hostvars[host.name] = {k: plain(v) for k, v in hv.items()
+                               if k.startswith("exchange_firewall_") or k == "ansible_host"}
+    localhost = inventory.localhost or inventory.get_host("localhost")
+    settings = settings_from(variables.get_vars(host=localhost, include_hostvars=False))
+    return groups, hostvars, settings
+
+
+BASE_SETTINGS = {
+    "exchange_firewall_networks": {
+        "clients": ["10.20.0.0/16"],
+        "management": ["10.1.5.0/24"],
+    },
+}
+
+
+def small_org():
+    """A minimal valid organisation: two 2019 Mailbox servers in a DAG, a DC, a witness."""
+    groups = {
+        "all": ["dc1", "mbx1", "mbx2", "wit"],
+        "exchange_mailbox": ["mbx1", "mbx2"],
+        "domain_controllers": ["dc1"],
+        "exchange_witness": ["wit"],
+    }
+    hostvars = {
+        "mbx1": {"ansible_host": "10.1.10.11", "exchange_firewall_version": "2019",
+                 "exchange_firewall_dag": "DAG1"},
+        "mbx2": {"ansible_host": "10.1.10.12", "exchange_firewall_version": "2019",
+                 "exchange_firewall_dag": "DAG1"},
+        "dc1": {"ansible_host": "10.1.0.10"},
+        "wit": {"ansible_host": "10.1.10.50"},
+    }
+    settings = copy.deepcopy(BASE_SETTINGS)
+    settings["exchange_firewall_dags"] = {"DAG1": {"witness": "wit"}}
+    return groups, hostvars, settings

@@ -1,0 +1,196 @@
+"""Topology from the inventory: group->role mapping, addresses, networks, features, bad input."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from helpers import small_org
+
+from ansible_collections.exchange.firewall.plugins.module_utils import _topology as topology
+from ansible_collections.exchange.firewall.plugins.module_utils._topology import PlanError
+
+
+def build(groups, hostvars, settings):
+    return topology.build(groups, hostvars, settings)
+
+
+def test_small_org_roles_addresses_and_defaults():
+    topo = build(*small_org())
+    mbx = topo["hosts"]["mbx1"]
+    assert mbx["roles"] == ["mailbox"] and mbx["platform"] == "windows" and mbx["version"] == "2019"
+    assert [str(a) for a in mbx["addresses"]] == ["10.1.10.11"]
+    assert mbx["ad_site"] == "Default-First-Site-Name"
+    assert mbx["features"]["pop3"] is False and mbx["features"]["imap4"] is False
+    assert mbx["features"]["http"] is True and mbx["features"]["smtp_submission"] is True
+    # UM does not exist in 2019; no Edge -> Internet mail goes straight to Mailbox.
+    assert mbx["features"]["unified_messaging"] is False
+    assert mbx["features"]["direct_internet_mail"] is True
+    assert topo["hosts"]["wit"]["roles"] == ["dag_witness"] and topo["hosts"]["wit"]["version"] is None
+    assert topo["dags"]["DAG1"] == {"witness": "wit", "replication_port": None, "members": ["mbx1", "mbx2"]}
+    assert [str(n) for n in topo["networks"]["internet"]] == ["0.0.0.0/0", "::/0"]
+
+
+def test_explicit_addresses_ipv6_and_collapsed_networks():
+    groups, hostvars, settings = small_org()
+    hostvars["mbx1"]["exchange_firewall_addresses"] = ["fd00::11", "10.1.10.11", "10.1.10.11"]
+    settings["exchange_firewall_networks"]["clients"] = ["10.20.1.0/24", "10.20.0.0/24", "fd00:20::/48"]
+    topo = build(groups, hostvars, settings)
+    assert [str(a) for a in topo["hosts"]["mbx1"]["addresses"]] == ["10.1.10.11", "fd00::11"]
+    assert [str(n) for n in topo["networks"]["clients"]] == ["10.20.0.0/23", "fd00:20::/48"]
+
+
+def test_custom_group_mapping_and_explicit_roles():
+    groups, hostvars, settings = small_org()
+    groups["mbx_servers"] = groups.pop("exchange_mailbox")
+    settings["exchange_firewall_role_groups"] = {"mailbox": "mbx_servers"}
+    assert build(groups, hostvars, settings)["hosts"]["mbx1"]["roles"] == ["mailbox"]
+    groups, hostvars, settings = small_org()
+    groups["all"].append("relay")
+    hostvars["relay"] = {"ansible_host": "10.1.20.25", "exchange_firewall_roles": ["smtp_relay"]}
+    assert build(groups, hostvars, settings)["hosts"]["relay"]["platform"] == "linux"
+
+
+def test_host_features_override_organisation_features():
+    groups, hostvars, settings = small_org()
+    settings["exchange_firewall_features"] = {"pop3": True}
+    hostvars["mbx2"]["exchange_firewall_features"] = {"imap4": True}
+    topo = build(groups, hostvars, settings)
+    assert topo["hosts"]["mbx1"]["features"]["pop3"] is True
+    assert topo["hosts"]["mbx2"]["features"]["pop3"] is False
+    assert topo["hosts"]["mbx2"]["features"]["imap4"] is True
+
+
+def test_subscription_edition_is_treated_as_2019():
+    groups, hostvars, settings = small_org()
+    hostvars["mbx1"]["exchange_firewall_version"] = "SE"
+    assert build(groups, hostvars, settings)["hosts"]["mbx1"]["version"] == "se"
+
+
+def _mutate(fn):
+    groups, hostvars, settings = small_org()
+    fn(groups, hostvars, settings)
+    return groups, hostvars, settings
+
+
+def _set(path, value):
+    def apply(groups, hostvars, settings):
+        target = {"hv": hostvars, "s": settings, "g": groups}[path[0]]
+        for key in path[1:-1]:
+            target = target[key]
+        target[path[-1]] = value
+    return apply
+
+
+def _add_host(name, group, hvars):
+    def apply(groups, hostvars, settings):
+        groups.setdefault(group, []).append(name)
+        groups["all"].append(name)
+        hostvars[name] = hvars
+    return apply
+
+
+def _both(*fns):
+    def apply(groups, hostvars, settings):
+        for fn in fns:
+            fn(groups, hostvars, settings)
+    return apply
+
+
+# (case id, mutation, where, variable, message fragment)
+BAD_INPUT = [
+    ("unknown-version", _set(("hv", "mbx1", "exchange_firewall_version"), "2007"),
+     "host 'mbx1'", "exchange_firewall_version", "unknown Exchange version '2007'"),
+    ("missing-version", _set(("hv", "mbx1", "exchange_firewall_version"), None),
+     "host 'mbx1'", "exchange_firewall_version", "need exchange_firewall_version"),
+    ("unknown-role-explicit", _set(("hv", "mbx1", "exchange_firewall_roles"), ["mailbx"]),
+     "host 'mbx1'", "exchange_firewall_roles", "unknown role 'mailbx'"),
+    ("unknown-role-mapping", _set(("s", "exchange_firewall_role_groups"), {"mailbx": "exchange_mailbox"}),
+     "organisation", "exchange_firewall_role_groups.mailbx", "unknown role 'mailbx'"),
+    ("role-not-in-version", _add_host("cas1", "exchange_client_access",
+                                      {"ansible_host": "10.1.10.13", "exchange_firewall_version": "2019"}),
+     "host 'cas1'", "exchange_firewall_roles", "role 'client_access' does not exist in Exchange Server 2019"),
+    ("bad-cidr", _set(("s", "exchange_firewall_networks", "clients"), ["10.20.0.0/33"]),
+     "organisation", "exchange_firewall_networks.clients", "invalid CIDR '10.20.0.0/33'"),
+    ("cidr-host-bits", _set(("s", "exchange_firewall_networks", "clients"), ["10.20.0.1/16"]),
+     "organisation", "exchange_firewall_networks.clients", "has host bits set"),
+    ("any-not-internet-facing", _set(("s", "exchange_firewall_networks", "clients"), ["0.0.0.0/0"]),
+     "organisation", "exchange_firewall_networks.clients", "not an Internet-facing network"),
+    ("port-out-of-range", _set(("s", "exchange_firewall_dags", "DAG1", "replication_port"), 70000),
+     "organisation", "exchange_firewall_dags.DAG1.replication_port", "out of range 1-65535"),
+    ("extra-flow-port-out-of-range", _set(("s", "exchange_firewall_extra_flows"), [
+        {"id": "backup", "src": "clients", "dst": "mailbox", "ports": [0], "purpose": "Backup"}]),
+     "organisation", "exchange_firewall_extra_flows[0].ports", "out of range 1-65535"),
+    ("conflicting-groups-edge-mailbox", _add_host("mbx1", "exchange_edge", {}),
+     "host 'mbx1'", "exchange_firewall_roles", "an Edge Transport server cannot also be mailbox"),
+    ("conflicting-groups-platforms", _add_host("mbx1", "smtp_relays", {}),
+     "host 'mbx1'", "exchange_firewall_roles", "mix platforms"),
+    ("no-address", _set(("hv", "mbx2", "ansible_host"), None),
+     "host 'mbx2'", "exchange_firewall_addresses", "no address"),
+    ("hostname-address", _set(("hv", "mbx2", "ansible_host"), "mbx2.contoso.com"),
+     "host 'mbx2'", "exchange_firewall_addresses", "is not an IP address"),
+    ("bad-address", _set(("hv", "mbx2", "exchange_firewall_addresses"), ["10.1.10.300"]),
+     "host 'mbx2'", "exchange_firewall_addresses", "invalid IP address '10.1.10.300'"),
+    ("missing-group", _set(("s", "exchange_firewall_role_groups"), {"mailbox": "exch_mbx"}),
+     "organisation", "exchange_firewall_role_groups.mailbox", "group 'exch_mbx' is not in the inventory"),
+    ("missing-dc-group", lambda g, h, s: g.pop("domain_controllers"),
+     "organisation", "exchange_firewall_role_groups.domain_controller", "no hosts in group(s) 'domain_controllers'"),
+    ("missing-management", _set(("s", "exchange_firewall_networks", "management"), []),
+     "organisation", "exchange_firewall_networks.management", "is empty"),
+    ("um-on-2019", _set(("hv", "mbx1", "exchange_firewall_features"), {"unified_messaging": True}),
+     "host 'mbx1'", "exchange_firewall_features.unified_messaging", "does not exist in Exchange Server 2019"),
+    ("unverified-feature-conflict", _both(
+        _set(("hv", "mbx1", "exchange_firewall_version"), "2010"),
+        _set(("hv", "mbx1", "exchange_firewall_features"), {"owa_im_integration": True})),
+     "host 'mbx1'", "exchange_firewall_features.owa_im_integration", "conflicts with exchange_firewall_allow_unverified"),
+    ("unknown-feature", _set(("s", "exchange_firewall_features"), {"pop": True}),
+     "organisation", "exchange_firewall_features.pop", "unknown feature"),
+    ("unknown-feature-on-host", _set(("hv", "mbx2", "exchange_firewall_features"), {"pop": True}),
+     "host 'mbx2'", "exchange_firewall_features.pop", "unknown feature"),
+    ("feature-not-bool", _set(("s", "exchange_firewall_features"), {"pop3": "yes"}),
+     "organisation", "exchange_firewall_features.pop3", "must be true or false"),
+    ("filtering-inside-org", _set(("s", "exchange_firewall_intra_org"), "per_port"),
+     "organisation", "exchange_firewall_intra_org", "Microsoft does not support"),
+    ("unknown-setting", _set(("s", "exchange_firewall_netwroks"), {}),
+     "organisation", "exchange_firewall_netwroks", "unknown setting"),
+    ("undefined-dag", _set(("hv", "mbx1", "exchange_firewall_dag"), "DAG9"),
+     "host 'mbx1'", "exchange_firewall_dag", "DAG 'DAG9' is not defined"),
+    ("witness-not-in-group", _set(("s", "exchange_firewall_dags", "DAG1", "witness"), "dc1"),
+     "organisation", "exchange_firewall_dags.DAG1.witness", "not in the witness group"),
+    ("edge-site-unknown", _add_host("edge1", "exchange_edge", {
+        "ansible_host": "172.16.0.10", "exchange_firewall_version": "2019", "exchange_firewall_edge_site": "Mars"}),
+     "host 'edge1'", "exchange_firewall_edge_site", "no Mailbox or Hub Transport server in AD site 'Mars'"),
+    ("bad-rule-prefix", _set(("s", "exchange_firewall_rule_prefix"), "My Prefix"),
+     "organisation", "exchange_firewall_rule_prefix", "lowercase"),
+    ("extra-flow-unknown-endpoint", _set(("s", "exchange_firewall_extra_flows"), [
+        {"id": "backup", "src": "backup_net", "dst": "mailbox", "ports": [10000], "purpose": "Backup"}]),
+     "organisation", "exchange_firewall_extra_flows[0].src", "unknown role or network 'backup_net'"),
+    ("extra-flow-duplicate-id", _set(("s", "exchange_firewall_extra_flows"), [
+        {"id": "mbx-https-clients", "src": "clients", "dst": "mailbox", "ports": [443], "purpose": "x"}]),
+     "organisation", "exchange_firewall_extra_flows[0].id", "already used"),
+]
+
+
+@pytest.mark.parametrize("case, mutation, where, variable, fragment", BAD_INPUT, ids=[c[0] for c in BAD_INPUT])
+def test_bad_input_gives_one_clear_error(case, mutation, where, variable, fragment):
+    groups, hostvars, settings = _mutate(mutation)
+    with pytest.raises(PlanError) as info:
+        build(groups, hostvars, settings)
+    assert info.value.where == where
+    assert info.value.variable == variable
+    assert str(info.value).startswith(f"{where}: {variable}: ")
+    assert fragment in str(info.value)
+
+
+def test_override_allows_per_port_filtering_inside_the_org():
+    groups, hostvars, settings = small_org()
+    settings["exchange_firewall_intra_org"] = "per_port"
+    settings["exchange_firewall_allow_intra_org_filtering"] = True
+    assert build(groups, hostvars, settings)["settings"]["intra_org"] == "per_port"
+
+
+def test_inputs_are_not_modified():
+    groups, hostvars, settings = small_org()
+    before = copy.deepcopy((groups, hostvars, settings))
+    build(groups, hostvars, settings)
+    assert (groups, hostvars, settings) == before
