@@ -1,0 +1,205 @@
+"""Property tests over random inventories (hypothesis).
+
+* No rule has a remote 'any' unless its source is a declared Internet-facing network.
+* Every enabled flow of a host is covered by the rules produced, and nothing more: checked
+  against a brute-force reference computed here from the catalog, independently of the engine.
+* The output is deterministic (and independent of inventory order).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.exchange.firewall.plugins.module_utils import _catalog as catalog
+from ansible_collections.exchange.firewall.plugins.module_utils import _engine as engine
+from ansible_collections.exchange.firewall.plugins.module_utils import _topology as topology
+from ansible_collections.exchange.firewall.plugins.module_utils._ports import range_tuples
+
+SITES = ["HQ", "DR", "BR"]
+
+
+@st.composite
+def organisations(draw):
+    version = draw(st.sampled_from(["2016", "2019", "se", "2013"]))
+    n_mbx = draw(st.integers(1, 6))
+    n_edge = draw(st.integers(0, 2))
+    n_dc = draw(st.integers(1, 3))
+    n_relay = draw(st.integers(0, 2))
+    n_lb = draw(st.integers(0, 1))
+    dual_stack = draw(st.booleans())
+    groups = {"all": [], "exchange_mailbox": [], "exchange_edge": [], "domain_controllers": [],
+              "smtp_relays": [], "load_balancers": [], "exchange_witness": [], "exchange_client_access": []}
+    hostvars = {}
+    counter = iter(range(1, 250))
+
+    def add(name, group, extra):
+        n = next(counter)
+        addrs = [f"10.0.{n // 200}.{n % 200 + 1}"]
+        if dual_stack:
+            addrs.append(f"fd00::{n:x}")
+        hostvars[name] = dict(extra, exchange_firewall_addresses=addrs)
+        groups[group].append(name)
+        groups["all"].append(name)
+
+    dags = {}
+    use_witness = draw(st.booleans())
+    if use_witness:
+        add("wit1", "exchange_witness", {})
+    for i in range(n_mbx):
+        extra = {"exchange_firewall_version": version, "exchange_firewall_ad_site": draw(st.sampled_from(SITES))}
+        if draw(st.booleans()):
+            dag = draw(st.sampled_from(["DAG1", "DAG2"]))
+            extra["exchange_firewall_dag"] = dag
+            dags[dag] = {"witness": "wit1"} if use_witness else {}
+        if draw(st.booleans()):
+            extra["exchange_firewall_features"] = {"pop3": draw(st.booleans()), "imap4": draw(st.booleans())}
+        add(f"mbx{i}", "exchange_mailbox", extra)
+        if version == "2013" and draw(st.booleans()):
+            groups["exchange_client_access"].append(f"mbx{i}")
+    sites = sorted({hostvars[h]["exchange_firewall_ad_site"] for h in groups["exchange_mailbox"]})
+    for i in range(n_edge):
+        add(f"edge{i}", "exchange_edge", {"exchange_firewall_version": version,
+                                         "exchange_firewall_edge_site": draw(st.sampled_from(sites))})
+    for i in range(n_dc):
+        add(f"dc{i}", "domain_controllers", {})
+    for i in range(n_relay):
+        add(f"relay{i}", "smtp_relays", {})
+    for i in range(n_lb):
+        add(f"lb{i}", "load_balancers", {})
+    networks = {"management": ["192.168.5.0/24"]}
+    for name in ("clients", "smtp_clients", "exchange_online", "um_gateways", "dns_servers"):
+        if draw(st.booleans()):
+            networks[name] = [f"172.{16 + len(networks)}.0.0/16"]
+    settings = {
+        "exchange_firewall_networks": networks,
+        "exchange_firewall_dags": dags,
+        "exchange_firewall_outbound": draw(st.booleans()),
+        "exchange_firewall_features": {
+            "hybrid": draw(st.booleans()) and "exchange_online" in networks,
+            "external_access": draw(st.booleans()),
+            "smart_host": draw(st.booleans()),
+        },
+    }
+    return groups, hostvars, settings
+
+
+def _nets(host):
+    return [ipaddress.ip_network(a) for a in host["addresses"]]
+
+
+def _reference(topo, name):
+    """Brute force: the (direction, protocol, port range, remote network) a host must allow."""
+    hosts = topo["hosts"]
+    me = hosts[name]
+    settings = topo["settings"]
+    internal_host = any(catalog.ROLES[r]["internal"] for r in me["roles"])
+    need, org_needed = set(), False
+    for flow in catalog.FLOWS:
+        for direction, local_side, remote_side in (("in", "dst", "src"), ("out", "src", "dst")):
+            if direction == "out" and not settings["outbound"]:
+                continue
+            for role in me["roles"]:
+                if role not in flow[local_side]:
+                    continue
+                if me["version"] is not None and me["version"] not in flow["versions"]:
+                    continue
+                if flow["feature"] and not me["features"][flow["feature"]]:
+                    continue
+                if not flow["verified"]:
+                    continue
+                if flow["internal"] and internal_host:
+                    org_needed = True
+                    continue
+                for end in flow[remote_side]:
+                    if end in catalog.ROLES:
+                        remote = []
+                        for other in hosts.values():
+                            if end not in other["roles"]:
+                                continue
+                            if catalog.ROLES[end]["exchange"] and other["version"] not in flow["versions"]:
+                                continue
+                            if not _related(flow["scope"], me, role, other, end, topo):
+                                continue
+                            remote += _nets(other)
+                    else:
+                        remote = list(topo["networks"].get(end) or [])
+                    for lo, hi in range_tuples(flow["ports"]):
+                        for net in remote:
+                            need.add((direction, flow["protocol"], lo, hi, net))
+    return need, org_needed
+
+
+def _related(scope, me, my_role, other, end, topo):
+    if scope is None:
+        return True
+    if scope == "edge_subscription":
+        if my_role == "edge_transport":
+            return other["ad_site"] == me["edge_site"]
+        return other["edge_site"] == me["ad_site"]
+    if scope == "dag":
+        return me["dag"] is not None and other["dag"] == me["dag"]
+    if scope == "witness":
+        if my_role == "dag_witness":
+            return other["dag"] is not None and topo["dags"][other["dag"]]["witness"] == me["name"]
+        return me["dag"] is not None and topo["dags"][me["dag"]]["witness"] == other["name"]
+    raise AssertionError(scope)
+
+
+def _covers(rule, lo, hi, net):
+    ports_ok = any(a <= lo and hi <= b for a, b in range_tuples(rule["local_ports"]))
+    nets = [ipaddress.ip_network(a) for a in rule["remote_addresses"]]
+    return ports_ok and any(net.version == n.version and net.subnet_of(n) for n in nets)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(organisations())
+def test_plan_properties(org):
+    groups, hostvars, cfg = org
+    topo = topology.build(groups, hostvars, cfg)
+    plan = engine.plan(topo)
+    facing = set(topo["settings"]["internet_facing_networks"])
+    for name, host in plan["hosts"].items():
+        need, org_needed = _reference(topo, name)
+        per_port = [r for r in host["rules"] if r["protocol"] != "any"]
+        # 1. 'any' only from Internet-facing networks.
+        for rule in host["rules"]:
+            if any(a in ("0.0.0.0/0", "::/0") for a in rule["remote_addresses"]):
+                assert set(rule["remote_endpoints"]) <= facing, (name, rule["name"])
+        # 2a. every enabled flow is covered ...
+        for direction, protocol, lo, hi, net in need:
+            assert any(r["direction"] == direction and r["protocol"] == protocol and _covers(r, lo, hi, net)
+                       for r in per_port), (name, direction, protocol, lo, hi, net)
+        # 2b. ... and nothing more: every (port range, remote network) of a rule is needed.
+        for rule in per_port:
+            for lo, hi in range_tuples(rule["local_ports"]):
+                for addr in rule["remote_addresses"]:
+                    net = ipaddress.ip_network(addr)
+                    for port in (lo, hi):
+                        # The union of the networks needed on this port must contain the rule's network.
+                        union = ipaddress.collapse_addresses(
+                            n[4] for n in need if n[0] == rule["direction"] and n[1] == rule["protocol"]
+                            and n[4].version == net.version and n[2] <= port <= n[3])
+                        assert any(net.subnet_of(u) for u in union), (name, rule["name"], port, addr)
+        # 2c. the organisation rule exactly when an internal flow applies, scoped to internal hosts.
+        org_rules = [r for r in host["rules"] if r["protocol"] == "any"]
+        internal = sorted((n for h in topo["hosts"].values()
+                           if any(catalog.ROLES[r]["internal"] for r in h["roles"]) for n in _nets(h)),
+                          key=lambda n: (n.version, n))
+        if org_needed:
+            assert org_rules
+            for rule in org_rules:
+                assert [ipaddress.ip_network(a) for a in rule["remote_addresses"]] == \
+                    list(ipaddress.collapse_addresses([n for n in internal if n.version == 4])) + \
+                    list(ipaddress.collapse_addresses([n for n in internal if n.version == 6]))
+        else:
+            assert not org_rules
+        # management access is always there.
+        assert any(set(r["flow_ids"]) & {"mgmt-windows", "mgmt-linux"} for r in host["rules"])
+    # 3. deterministic, whatever the inventory order.
+    again = engine.plan(topology.build(dict(reversed(list(groups.items()))),
+                                       dict(reversed(list(hostvars.items()))), cfg))
+    assert json.dumps(again) == json.dumps(plan)
