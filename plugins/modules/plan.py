@@ -11,7 +11,7 @@ short_description: Compute least-privilege firewall rule sets for an Exchange or
 version_added: 1.0.0
 description:
   - Reads the whole inventory (C(groups), C(hostvars)) and the organisation settings
-    (variables named C(exchange_firewall_*)), validates them, and returns the plan: for every
+    (variables named C(exchange_firewall_*)), validates them, and returns the plan. For every
     managed host its roles, Exchange version and firewall rules, each rule with the catalog flow
     ids and the Microsoft sources that justify it.
   - Runs on the controller only (action plugin); it contacts no managed host.

@@ -1,0 +1,151 @@
+"""The playbook, run for real with ansible-playbook on the bundled example and on bad inventories."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from helpers import load_inventory
+
+from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import build_plan
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+
+
+def run_playbook(args, cwd=ROOT, timeout=240):
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1", ANSIBLE_FORCE_COLOR="0", ANSIBLE_STDOUT_CALLBACK="default")
+    cmd = [str(BIN / "ansible-playbook"), *args]
+    return subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def example_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("plan")
+    result = run_playbook(["exchange_firewall.yml", "-e", f"exchange_firewall_output_dir={out}"])
+    return result, out
+
+
+def test_plan_mode_writes_plan_json_and_summary(example_run):
+    result, out = example_run
+    assert result.returncode == 0, result.stdout + result.stderr
+    plan = json.loads((out / "plan.json").read_text())
+    assert plan["schema_version"] == 1
+    assert set(plan["hosts"]) == {"edge01", "ex01", "ex02", "ex03", "ex04", "fs01", "relay01"}
+    for host in plan["hosts"].values():
+        for rule in host["rules"]:
+            assert set(rule) >= {"name", "direction", "protocol", "local_ports", "remote_addresses", "action",
+                                 "flow_ids", "citations"}
+    summary = (out / "plan.md").read_text()
+    assert "## edge01" in summary and "`exfw-in-tcp-mailbox-site-hq`" in summary
+    assert "network_firewalls" in plan and "fw01" in plan["network_firewalls"]
+
+
+def test_plan_mode_contacts_no_managed_host(example_run):
+    result, _ = example_run
+    recap = result.stdout.split("PLAY RECAP", 1)[1]
+    assert "localhost" in recap
+    for host in ("ex01", "edge01", "relay01", "dc01", "fw01"):
+        assert host not in recap
+
+
+def test_playbook_plan_equals_engine_plan(example_run):
+    _, out = example_run
+    groups, hostvars, settings = load_inventory()
+    assert json.loads((out / "plan.json").read_text()) == json.loads(json.dumps(build_plan(groups, hostvars, settings)))
+
+
+def test_filter_twin_gives_the_same_plan(tmp_path, example_run):
+    _, out = example_run
+    playbook = tmp_path / "filter.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "name": "Use the filter", "hosts": "localhost", "gather_facts": False,
+        "tasks": [{"name": "Compute", "ansible.builtin.copy": {
+            "dest": str(tmp_path / "filter.json"), "mode": "0644",
+            "content": "{{ groups | exchange.firewall.plan(hostvars, {'networks': exchange_firewall_networks, "
+                       "'dags': exchange_firewall_dags, 'version': exchange_firewall_version, "
+                       "'features': exchange_firewall_features}) | to_json }}"}}],
+    }]))
+    result = run_playbook(["-i", str(ROOT / "examples" / "inventory"), str(playbook)])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert json.loads((tmp_path / "filter.json").read_text()) == json.loads((out / "plan.json").read_text())
+
+
+def test_apply_mode_says_it_is_not_available_for_windows(tmp_path):
+    result = run_playbook(["exchange_firewall.yml", "-e", "exchange_firewall_mode=apply",
+                           "-e", f"exchange_firewall_output_dir={tmp_path}/out",
+                           ])
+    assert result.returncode != 0
+    assert "is not available yet" in result.stdout and "Nothing was changed" in result.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def _bad_inventory(tmp_path, mutate):
+    inv = tmp_path / "inventory"
+    shutil.copytree(ROOT / "examples" / "inventory", inv)
+    hosts = yaml.safe_load((inv / "hosts.yml").read_text())
+    org = yaml.safe_load((inv / "group_vars" / "all.yml").read_text())
+    mutate(hosts["all"]["children"], org)
+    (inv / "hosts.yml").write_text(yaml.safe_dump(hosts))
+    (inv / "group_vars" / "all.yml").write_text(yaml.safe_dump(org))
+    return inv
+
+
+def _mbx(children):
+    return children["exchange_mailbox"]["hosts"]
+
+
+BAD = [
+    ("unknown-role", lambda c, o: _mbx(c)["ex01"].update(exchange_firewall_roles=["mailbx"]),
+     "host 'ex01': exchange_firewall_roles: unknown role 'mailbx'"),
+    ("unknown-version", lambda c, o: _mbx(c)["ex02"].update(exchange_firewall_version="2007"),
+     "host 'ex02': exchange_firewall_version: unknown Exchange version '2007'"),
+    ("bad-cidr", lambda c, o: o["exchange_firewall_networks"].update(clients=["10.20.0.0/33"]),
+     "organisation: exchange_firewall_networks.clients: invalid CIDR '10.20.0.0/33'"),
+    ("port-out-of-range", lambda c, o: o["exchange_firewall_dags"]["DAG01"].update(replication_port=99999),
+     "organisation: exchange_firewall_dags.DAG01.replication_port: port 99999 is out of range"),
+    ("conflicting-groups", lambda c, o: c["smtp_relays"]["hosts"].update(ex03=None),
+     "host 'ex03': exchange_firewall_roles: conflicting groups"),
+    ("no-address", lambda c, o: c["exchange_witness"]["hosts"]["fs01"].pop("ansible_host"),
+     "host 'fs01': exchange_firewall_addresses: no address"),
+    ("conflicting-toggles", lambda c, o: _mbx(c)["ex04"].update(exchange_firewall_features={"unified_messaging": True}),
+     "host 'ex04': exchange_firewall_features.unified_messaging: 'unified_messaging' does not exist"),
+    ("filtering-inside-org", lambda c, o: o.update(exchange_firewall_intra_org="per_port"),
+     "organisation: exchange_firewall_intra_org: 'per_port' filters traffic inside the organisation"),
+    ("missing-group", lambda c, o: o.update(exchange_firewall_role_groups={"mailbox": "exch_mbx"}),
+     "organisation: exchange_firewall_role_groups.mailbox: group 'exch_mbx' is not in the inventory"),
+]
+
+
+# Every case in plan mode; two representative cases in apply mode as well.
+BAD_RUNS = [(*b, "plan") for b in BAD] + [(*b, "apply") for b in BAD if b[0] in ("bad-cidr", "conflicting-groups")]
+
+
+@pytest.mark.parametrize("case, mutate, message, mode", BAD_RUNS, ids=[f"{b[0]}-{b[3]}" for b in BAD_RUNS])
+def test_bad_input_stops_the_run_before_anything_changes(tmp_path, case, mutate, message, mode):
+    inv = _bad_inventory(tmp_path, mutate)
+    out = tmp_path / "out"
+    result = run_playbook(["-i", str(inv), "exchange_firewall.yml", "-e", f"exchange_firewall_mode={mode}",
+                           "-e", f"exchange_firewall_output_dir={out}"])
+    assert result.returncode != 0
+    assert message in result.stdout, result.stdout
+    assert result.stdout.count("fatal:") == 1, "exactly one error"
+    assert not out.exists(), "nothing is written"
+    recap = result.stdout.split("PLAY RECAP", 1)[1]
+    assert "ex01" not in recap and "relay01" not in recap, "no managed host was contacted"
+
+
+@pytest.mark.parametrize("args", [["exchange.firewall.plan"], ["-t", "filter", "exchange.firewall.plan"],
+                                  ["-t", "filter", "exchange.firewall.plan_summary"],
+                                  ["-t", "role", "exchange.firewall.plan"]])
+def test_ansible_doc_shows_the_plugins(args):
+    result = subprocess.run([str(BIN / "ansible-doc"), *args], capture_output=True, text=True, timeout=120,
+                            cwd=ROOT, check=False)
+    assert result.returncode == 0, result.stderr
+    assert "exchange" in result.stdout.lower() and "EXAMPLES" in result.stdout or "ENTRY POINT" in result.stdout
