@@ -284,7 +284,7 @@ def _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings) -
         "dag": host["dag"],
         "edge_site": host["edge_site"],
         "addresses": [str(a) for a in host["addresses"]],
-        "features": {k: v for k, v in sorted(host["features"].items())},
+        "features": dict(sorted(host["features"].items())),
         "rules": rules,
         "disabled_flows": [{"id": k, "reason": v} for k, v in sorted(disabled.items())],
         "warnings": sorted(set(warnings)),

@@ -23,7 +23,7 @@ def format_ranges(ranges) -> list:
 def range_tuples(ports) -> list:
     out = []
     for port in ports:
-        low, _, high = str(port).partition("-")
+        low, dummy, high = str(port).partition("-")
         out.append((int(low), int(high or low)))
     return out
 

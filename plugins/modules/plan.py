@@ -21,7 +21,7 @@ description:
   - This is the twin of the P(exchange.firewall.plan#filter) filter;
     both call the same engine.
 author:
-  - exchange.firewall contributors
+  - Exchange Firewall Contributors (@exchange-firewall)
 options:
   settings:
     description:
@@ -39,10 +39,14 @@ attributes:
     description: The module never changes anything; it runs the same in check mode.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is no diff; the plan itself is the review document.
   idempotent:
     support: full
+    description: The same inventory always gives the same plan.
   platform:
+    support: full
     platforms: all
+    description: Runs on the controller only.
 notes:
   - The plan schema is documented in the collection README (section "The plan").
 seealso:

@@ -62,8 +62,8 @@ def organisations(draw):
             groups["exchange_client_access"].append(f"mbx{i}")
     sites = sorted({hostvars[h]["exchange_firewall_ad_site"] for h in groups["exchange_mailbox"]})
     for i in range(n_edge):
-        add(f"edge{i}", "exchange_edge", {"exchange_firewall_version": version,
-                                         "exchange_firewall_edge_site": draw(st.sampled_from(sites))})
+        edge_vars = {"exchange_firewall_version": version, "exchange_firewall_edge_site": draw(st.sampled_from(sites))}
+        add(f"edge{i}", "exchange_edge", edge_vars)
     for i in range(n_dc):
         add(f"dc{i}", "domain_controllers", {})
     for i in range(n_relay):
