@@ -59,7 +59,11 @@ def select_flows(topology: dict, include_ids=None, exclude_ids=None) -> list:
 
 
 class _Resolver:
-    """Resolves endpoint names to collapsed address tuples, with caching."""
+    """Resolves endpoint names to interned address sets (small ints), with caching.
+
+    Address sets are hashed once, when first resolved; rule grouping and rendering then work on
+    the set's id, which keeps the engine linear in the number of hosts.
+    """
 
     def __init__(self, topology: dict):
         self.topo = topology
@@ -69,23 +73,37 @@ class _Resolver:
             for role in self.hosts[name]["roles"]:
                 self.by_role.setdefault(role, []).append(self.hosts[name])
         self.cache = {}
-        self.strings = {}
+        self.interned = {}
+        self.set_nets = []
+        self.set_strings = []
 
-    def org_set(self) -> tuple:
+    def intern(self, nets) -> int:
+        nets = tuple(nets)
+        sid = self.interned.get(nets)
+        if sid is None:
+            sid = self.interned[nets] = len(self.set_nets)
+            self.set_nets.append(nets)
+            self.set_strings.append(address_strings(nets))
+        return sid
+
+    def org_set(self) -> int:
         key = ("__org__",)
         if key not in self.cache:
             nets = []
             for host in self.hosts.values():
                 if any(catalog.ROLES[r]["internal"] for r in host["roles"]):
                     nets.extend(_host_nets(host))
-            self.cache[key] = tuple(collapse(nets))
+            self.cache[key] = self.intern(collapse(nets))
         return self.cache[key]
 
     def resolve(self, endpoint: str, flow: dict, local: dict, local_role: str):
-        """Return (label, addresses tuple) for ``endpoint`` as seen from ``local``."""
+        """Return (label, address set id or None if undeclared) for ``endpoint`` as seen from ``local``."""
         if endpoint not in catalog.ROLES:
-            nets = self.topo["networks"].get(endpoint)
-            return endpoint, (tuple(nets) if nets is not None else None)
+            key = ("__net__", endpoint)
+            if key not in self.cache:
+                nets = self.topo["networks"].get(endpoint)
+                self.cache[key] = self.intern(nets) if nets is not None else None
+            return endpoint, self.cache[key]
         scope = flow["scope"]
         scope_key, label = self._scope_key(scope, endpoint, local, local_role)
         versions = tuple(flow["versions"]) if catalog.ROLES[endpoint]["exchange"] else None
@@ -99,7 +117,7 @@ class _Resolver:
                 if scope is not None and not self._related(scope, scope_key, host, endpoint):
                     continue
                 nets.extend(_host_nets(host))
-            cached = self.cache[key] = tuple(collapse(nets))
+            cached = self.cache[key] = self.intern(collapse(nets))
         return label, cached
 
     def _scope_key(self, scope, endpoint, local, local_role):
@@ -133,11 +151,8 @@ class _Resolver:
             return self.topo["dags"].get(str(value), {}).get("witness") == host["name"]
         return False
 
-    def as_strings(self, nets: tuple) -> list:
-        out = self.strings.get(nets)
-        if out is None:
-            out = self.strings[nets] = address_strings(nets)
-        return out
+    def is_empty(self, sid: int) -> bool:
+        return not self.set_nets[sid]
 
 
 def _host_nets(host: dict) -> list:
@@ -261,15 +276,15 @@ def _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings) -
                                "All traffic with the other Exchange servers and the domain controllers "
                                "(Microsoft's support rule)."))
     names = {r["name"] for r in rules}
-    for (direction, protocol, nets) in sorted(groups, key=lambda k: (k[0], k[1], sorted(groups[k]["labels"]),
-                                                                     resolver.as_strings(k[2]))):
-        entry = groups[(direction, protocol, nets)]
+    for (direction, protocol, sid) in sorted(groups, key=lambda k: (k[0], k[1], sorted(groups[k]["labels"]),
+                                                                    resolver.set_strings[k[2]])):
+        entry = groups[(direction, protocol, sid)]
         labels = sorted(entry["labels"])
         name = _rule_name(prefix, direction, protocol, labels, names)
         names.add(name)
         ports = format_ranges(merge_ranges(entry["ports"]))
         purposes = "; ".join(used_flows[f]["purpose"] for f in sorted(entry["flows"]))
-        rules.append(_rule(name, direction, protocol, ports, nets, labels, sorted(entry["flows"]), used_flows,
+        rules.append(_rule(name, direction, protocol, ports, sid, labels, sorted(entry["flows"]), used_flows,
                            resolver, purposes))
     rules.sort(key=lambda r: (r["direction"], r["name"]))
     mgmt_id = "mgmt-linux" if host["platform"] == "linux" else "mgmt-windows"
@@ -295,14 +310,14 @@ def _add_flow(host, role, flow, direction, remote_side, topology, resolver, grou
     ports = _flow_ports(flow, topology, host)
     remote_names = flow[remote_side]
     for endpoint in remote_names:
-        label, nets = resolver.resolve(endpoint, flow, host, role)
-        if nets is None:
+        label, sid = resolver.resolve(endpoint, flow, host, role)
+        if sid is None:
             warnings.append(f"flow {flow['id']}: network '{endpoint}' is not declared in "
                             "exchange_firewall_networks, so no rule allows it")
             continue
-        if not nets:
+        if resolver.is_empty(sid):
             continue
-        key = (direction, flow["protocol"], nets)
+        key = (direction, flow["protocol"], sid)
         entry = groups.setdefault(key, {"labels": set(), "flows": set(), "ports": []})
         entry["labels"].add(label)
         entry["flows"].add(flow["id"])
@@ -322,7 +337,7 @@ def _rule_name(prefix, direction, protocol, labels, taken) -> str:
     return name
 
 
-def _rule(name, direction, protocol, ports, nets, labels, flow_ids, used_flows, resolver, description) -> dict:
+def _rule(name, direction, protocol, ports, sid, labels, flow_ids, used_flows, resolver, description) -> dict:
     citations, seen = [], set()
     for fid in flow_ids:
         for cite in _citations(used_flows[fid]):
@@ -334,7 +349,7 @@ def _rule(name, direction, protocol, ports, nets, labels, flow_ids, used_flows, 
         "direction": direction,
         "protocol": protocol,
         "local_ports": ports,
-        "remote_addresses": resolver.as_strings(nets),
+        "remote_addresses": resolver.set_strings[sid],
         "remote_endpoints": labels,
         "action": "allow",
         "flow_ids": flow_ids,
