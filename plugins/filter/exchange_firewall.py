@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: exchange.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters over the planning engine: ``plan`` and ``plan_summary`` (docs in plan.yml, plan_summary.yml)."""

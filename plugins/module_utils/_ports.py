@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: exchange.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Port lists: ('443', '5065-5068') strings <-> (low, high) tuples, merged and sorted. Pure."""

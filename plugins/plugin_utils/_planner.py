@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: exchange.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Controller-side glue shared by the ``plan`` filter and the ``plan`` action plugin.
@@ -55,7 +54,7 @@ def _select(expression, flows, variable):
         import jmespath
         from jmespath.exceptions import JMESPathError
     except ImportError:  # pragma: no cover - jmespath is in requirements.txt
-        raise PlanError("organisation", PREFIX + variable, "needs the 'jmespath' Python package on the controller")
+        raise PlanError("organisation", PREFIX + variable, "needs the 'jmespath' Python package on the controller") from None
     try:
         result = jmespath.search(expression, flows)
     except (JMESPathError, TypeError, ValueError) as exc:

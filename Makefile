@@ -1,0 +1,61 @@
+# exchange.firewall — developer and user entry points.
+#   make demo    plan the bundled example organisation (creates .venv on first use)
+#   make test    every test: unit + property + integration (+ firewalld namespaces as root), sanity, lint
+#   make bench   every benchmark under benchmarks/
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= $(CURDIR)/.venv
+BIN := $(VENV)/bin
+OUTPUT ?= $(CURDIR)/output
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
+export ANSIBLE_PYTHON_INTERPRETER ?= auto_silent
+LINK := collections/ansible_collections/exchange/firewall
+
+.PHONY: help venv collections demo test unit integration sanity lint ruff bench build clean
+
+help:
+	@grep -E '^#   make' Makefile | sed 's/^#   //'
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+collections: $(LINK)
+
+$(LINK):
+	mkdir -p $(dir $(LINK))
+	ln -sfn ../../.. $(LINK)
+
+demo: venv collections
+	$(BIN)/ansible-playbook exchange_firewall.yml -e exchange_firewall_output_dir=$(OUTPUT)
+	@echo
+	@echo "Plan of the example organisation: $(OUTPUT)/plan.json (schema in README) and $(OUTPUT)/plan.md"
+
+test: venv collections ruff unit integration sanity lint
+
+ruff: venv
+	$(BIN)/ruff check plugins tests benchmarks
+
+unit: venv collections
+	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
+
+integration: venv collections
+	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider
+
+sanity: venv
+	VENV=$(VENV) tests/sanity/run-sanity.sh
+
+lint: venv collections
+	$(BIN)/ansible-lint --nocolor
+
+bench: venv collections
+	@set -e; for script in benchmarks/*.py; do echo "== $$script"; $(BIN)/python $$script; done
+
+build: venv
+	$(BIN)/ansible-galaxy collection build --force --output-path $(CURDIR)/output
+
+clean:
+	rm -rf $(OUTPUT) .cache tests/output collections .pytest_cache .hypothesis
