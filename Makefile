@@ -11,7 +11,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 export ANSIBLE_PYTHON_INTERPRETER ?= auto_silent
 LINK := collections/ansible_collections/exchange/firewall
 
-.PHONY: help venv collections demo test unit integration sanity lint ruff bench build clean
+.PHONY: help venv collections demo test pytest unit integration sanity lint ruff bench build clean
 
 help:
 	@grep -E '^#   make' Makefile | sed 's/^#   //'
@@ -34,7 +34,11 @@ demo: venv collections
 	@echo
 	@echo "Plan of the example organisation: $(OUTPUT)/plan.json (schema in README) and $(OUTPUT)/plan.md"
 
-test: venv collections ruff unit integration sanity lint
+# pytest runs last, so its summary line closes the output.
+test: venv collections ruff sanity lint pytest
+
+pytest: venv collections
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 
 ruff: venv
 	$(BIN)/ruff check plugins tests benchmarks
