@@ -40,8 +40,8 @@ def inventory(n_hosts: int):
     def add(name, group, extra):
         nonlocal n
         n += 1
-        hostvars[name] = dict(extra, exchange_firewall_addresses=[f"10.{n // 250}.{n % 250}.10",
-                                                                 f"fd00::{n:x}"])
+        addresses = [f"10.{n // 250}.{n % 250}.10", f"fd00::{n:x}"]
+        hostvars[name] = dict(extra, exchange_firewall_addresses=addresses)
         groups[group].append(name)
         groups["all"].append(name)
 
@@ -51,15 +51,15 @@ def inventory(n_hosts: int):
         add(f"wit{s}", "exchange_witness", {})
         dags[f"DAG{s}"] = {"witness": f"wit{s}"}
         for m in range(6):
-            add(f"mbx{s}-{m}", "exchange_mailbox", {"exchange_firewall_version": "2019",
-                                                   "exchange_firewall_ad_site": site,
-                                                   "exchange_firewall_dag": f"DAG{s}"})
+            mbx = {"exchange_firewall_version": "2019", "exchange_firewall_ad_site": site,
+                   "exchange_firewall_dag": f"DAG{s}"}
+            add(f"mbx{s}-{m}", "exchange_mailbox", mbx)
         for d in range(2):
             add(f"dc{s}-{d}", "domain_controllers", {})
         add(f"relay{s}", "smtp_relays", {})
     for e in range(max(1, sites // 10)):
-        add(f"edge{e}", "exchange_edge", {"exchange_firewall_version": "2019",
-                                         "exchange_firewall_edge_site": f"site{e * 10:03d}"})
+        edge = {"exchange_firewall_version": "2019", "exchange_firewall_edge_site": f"site{e * 10:03d}"}
+        add(f"edge{e}", "exchange_edge", edge)
     settings = {
         "exchange_firewall_networks": {"clients": clients, "management": ["192.168.5.0/24"],
                                        "smtp_clients": ["192.168.30.0/24"], "dns_servers": ["192.168.53.0/24"]},
