@@ -1,0 +1,198 @@
+"""Test hosts as Linux network namespaces, some running their own firewalld and D-Bus.
+
+    netns.py up TOPOLOGY.json     bring every namespace and link up (idempotent: down first)
+    netns.py down TOPOLOGY.json   stop every process started by `up` and remove the namespaces
+    netns.py exec TOPOLOGY.json NAME -- CMD...   run a command inside a namespace
+
+A firewalld host is `setsid unshare --net --mount --propagation private` running a small shell
+script: tmpfs over /run (its own D-Bus system socket), a bind-mounted private copy of
+/etc/firewalld, loopback up, `dbus-daemon --system`, `firewalld --nofork --nopid`, and an anchor
+process whose PID `nsenter` targets. A client is a bare network namespace. Links are veth pairs.
+Nothing outside the namespaces is configured; every wait has a timeout.
+
+Topology JSON:
+  {"state_dir": "/tmp/exfw-lab", "ttl": 3600,
+   "hosts": {"relay01": {"firewalld": true}, "apps": {}},
+   "links": [{"a": "relay01", "a_addr": ["10.250.1.1/24", "fd00:250:1::1/64"],
+              "b": "apps", "b_addr": ["10.250.1.2/24", "fd00:250:1::2/64"]}]}
+
+For each firewalld host, `up` writes <state_dir>/<name>/python: an interpreter wrapper that runs
+/usr/bin/python3 inside the namespace (use it as ansible_python_interpreter with connection local).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HOST_SCRIPT = r"""
+set -eu
+state="$1"; ttl="$2"
+mount -t tmpfs -o mode=0755 tmpfs /run
+mkdir -p /run/dbus /run/firewalld
+mount --bind "$state/etc-firewalld" /etc/firewalld
+ip link set lo up
+dbus-daemon --system --fork --print-pid=3 3>"$state/dbus.pid"
+firewalld --nofork --nopid --log-target file --log-file "$state/firewalld.log" </dev/null >/dev/null 2>&1 &
+echo $! > "$state/firewalld.pid"
+echo $$ > "$state/anchor.pid"
+exec sleep "$ttl"
+"""
+
+CLIENT_SCRIPT = r"""
+set -eu
+state="$1"; ttl="$2"
+ip link set lo up
+echo $$ > "$state/anchor.pid"
+exec sleep "$ttl"
+"""
+
+WRAPPER = """#!/bin/sh
+# Runs Debian's python3 (which has the firewalld bindings) inside the test namespace.
+exec nsenter -t {pid} -n -m -- /usr/bin/python3 "$@"
+"""
+
+
+def run(cmd, timeout=30, check=True, **kw):
+    return subprocess.run(cmd, timeout=timeout, check=check, capture_output=True, text=True, **kw)
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.1)
+    raise SystemExit(f"netns: timed out after {timeout}s waiting for {what}")
+
+
+def anchor(state: Path) -> int:
+    return int((state / "anchor.pid").read_text().strip())
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
+
+
+def nsenter(pid: int, args, mount=False, timeout=30, check=True):
+    cmd = ["nsenter", "-t", str(pid), "-n"] + (["-m"] if mount else []) + ["--"] + list(args)
+    return run(cmd, timeout=timeout, check=check)
+
+
+def start_host(name: str, spec: dict, root: Path, ttl: int) -> None:
+    state = root / name
+    if state.exists():
+        shutil.rmtree(state)
+    state.mkdir(parents=True)
+    firewalld = bool(spec.get("firewalld"))
+    if firewalld:
+        shutil.copytree("/etc/firewalld", state / "etc-firewalld", symlinks=True)
+        script, flags = HOST_SCRIPT, ["--net", "--mount", "--propagation", "private"]
+    else:
+        script, flags = CLIENT_SCRIPT, ["--net"]
+    (state / "start.sh").write_text(script)
+    log = open(state / "start.log", "w")  # noqa: SIM115 - kept open by the child
+    subprocess.Popen(["setsid", "unshare", *flags, "--", "sh", str(state / "start.sh"), str(state), str(ttl)],
+                     stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    wait_for(lambda: (state / "anchor.pid").exists(), 15, f"namespace {name}")
+    pid = anchor(state)
+    if firewalld:
+        wait_for(lambda: nsenter(pid, ["firewall-cmd", "--state"], mount=True, check=False).stdout.strip()
+                 == "running", 60, f"firewalld in {name}")
+        wrapper = state / "python"
+        wrapper.write_text(WRAPPER.format(pid=pid))
+        wrapper.chmod(0o755)
+
+
+def add_link(link: dict, root: Path, index: int) -> None:
+    a, b = link["a"], link["b"]
+    pa, pb = anchor(root / a), anchor(root / b)
+    if_a, if_b = f"exfw{index}a", f"exfw{index}b"
+    run(["ip", "link", "add", if_a, "type", "veth", "peer", "name", if_b])
+    run(["ip", "link", "set", if_a, "netns", str(pa)])
+    run(["ip", "link", "set", if_b, "netns", str(pb)])
+    for pid, ifname, addrs in ((pa, if_a, link.get("a_addr", [])), (pb, if_b, link.get("b_addr", []))):
+        for addr in addrs:
+            extra = ["nodad"] if ":" in addr else []
+            nsenter(pid, ["ip", "addr", "add", addr, "dev", ifname, *extra])
+        nsenter(pid, ["ip", "link", "set", ifname, "up"])
+
+
+def up(topo: dict) -> None:
+    down(topo)
+    root = Path(topo["state_dir"])
+    root.mkdir(parents=True, exist_ok=True)
+    ttl = int(topo.get("ttl", 3600))
+    for name, spec in sorted(topo["hosts"].items()):
+        start_host(name, spec or {}, root, ttl)
+    for index, link in enumerate(topo.get("links", [])):
+        add_link(link, root, index)
+    (root / "topology.json").write_text(json.dumps(topo, indent=2))
+
+
+def _kill(pid: int) -> None:
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        if not alive(pid):
+            return
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            return
+        deadline = time.monotonic() + 5
+        while alive(pid) and time.monotonic() < deadline:
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+            time.sleep(0.05)
+
+
+def down(topo: dict) -> None:
+    root = Path(topo["state_dir"])
+    for name in sorted(topo["hosts"]):
+        state = root / name
+        for pidfile in ("firewalld.pid", "dbus.pid", "anchor.pid"):
+            path = state / pidfile
+            if path.exists():
+                text = path.read_text().strip()
+                if text.isdigit():
+                    _kill(int(text))
+        # Processes started later inside the namespace (listeners) share the session.
+        if (state / "anchor.pid").exists():
+            sid = anchor(state)
+            run(["pkill", "-KILL", "-s", str(sid)], check=False)
+        if state.exists():
+            shutil.rmtree(state, ignore_errors=True)
+
+
+def main(argv) -> int:
+    if len(argv) < 3 or argv[1] not in ("up", "down", "exec"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    topo = json.loads(Path(argv[2]).read_text())
+    if argv[1] == "up":
+        up(topo)
+    elif argv[1] == "down":
+        down(topo)
+    else:
+        name, cmd = argv[3], argv[argv.index("--") + 1:]
+        firewalld = bool((topo["hosts"].get(name) or {}).get("firewalld"))
+        result = nsenter(anchor(Path(topo["state_dir"]) / name), cmd, mount=firewalld, timeout=120, check=False)
+        sys.stdout.write(result.stdout)
+        sys.stderr.write(result.stderr)
+        return result.returncode
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
