@@ -70,7 +70,7 @@ def inventory(n_hosts: int):
 def best_cpu(fn, repeat):
     best = None
     result = None
-    for dummy in range(repeat):
+    for _dummy in range(repeat):
         start = time.process_time()
         result = fn()
         spent = time.process_time() - start
