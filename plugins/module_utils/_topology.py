@@ -121,8 +121,8 @@ def _settings(settings: dict) -> dict:
 
 HOST_VARS = ("roles", "version", "ad_site", "dag", "edge_site", "addresses", "features")
 # Variables read by the roles and playbooks, not by the planner.
-CONTROLLER_VARS = ("mode", "output_dir", "flows_include", "flows_exclude", "plan", "linux_provider",
-                   "windows_provider", "manage_service", "purge", "zone", "firewalld_install")
+CONTROLLER_VARS = ("mode", "output_dir", "flows_include", "flows_exclude", "plan", "provider", "purge",
+                   "firewalld_zone", "firewalld_bind_sources", "firewalld_install", "management_ports")
 
 
 def _networks(raw: dict, internet_facing: list) -> dict:
