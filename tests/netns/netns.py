@@ -11,7 +11,7 @@ process whose PID `nsenter` targets. A client is a bare network namespace. Links
 Nothing outside the namespaces is configured; every wait has a timeout.
 
 Topology JSON:
-  {"state_dir": "/tmp/exfw-lab", "ttl": 3600,
+  {"state_dir": "/tmp/exfw-lab", "ttl": 3600, "link_prefix": "exfw",
    "hosts": {"relay01": {"firewalld": true}, "apps": {}},
    "links": [{"a": "relay01", "a_addr": ["10.250.1.1/24", "fd00:250:1::1/64"],
               "b": "apps", "b_addr": ["10.250.1.2/24", "fd00:250:1::2/64"]}]}
@@ -114,10 +114,10 @@ def start_host(name: str, spec: dict, root: Path, ttl: int) -> None:
         wrapper.chmod(0o755)
 
 
-def add_link(link: dict, root: Path, index: int) -> None:
+def add_link(link: dict, root: Path, index: int, prefix: str) -> None:
     a, b = link["a"], link["b"]
     pa, pb = anchor(root / a), anchor(root / b)
-    if_a, if_b = f"exfw{index}a", f"exfw{index}b"
+    if_a, if_b = f"{prefix}{index}a", f"{prefix}{index}b"
     run(["ip", "link", "add", if_a, "type", "veth", "peer", "name", if_b])
     run(["ip", "link", "set", if_a, "netns", str(pa)])
     run(["ip", "link", "set", if_b, "netns", str(pb)])
@@ -135,8 +135,11 @@ def up(topo: dict) -> None:
     ttl = int(topo.get("ttl", 3600))
     for name, spec in sorted(topo["hosts"].items()):
         start_host(name, spec or {}, root, ttl)
+    prefix = topo.get("link_prefix", "exfw")
+    if not (prefix.isalnum() and len(prefix) <= 8):
+        raise SystemExit("netns: link_prefix must be at most 8 letters or digits")
     for index, link in enumerate(topo.get("links", [])):
-        add_link(link, root, index)
+        add_link(link, root, index, prefix)
     (root / "topology.json").write_text(json.dumps(topo, indent=2))
 
 
