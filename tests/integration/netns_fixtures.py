@@ -18,6 +18,25 @@ TCP = ROOT / "tests" / "netns" / "tcp.py"
 BIN = Path(sys.executable).parent
 
 
+# Runs inside the namespace with Debian's python3: firewalld's own client reads the zone.
+ZONE_DUMP = """
+import json, sys
+from firewall.client import FirewallClient
+zone, permanent = sys.argv[1], sys.argv[2] == "True"
+fw = FirewallClient()
+if permanent:
+    names = fw.config().getZoneNames()
+    settings = fw.config().getZoneByName(zone).getSettings().getSettingsDict() if zone in names else None
+else:
+    settings = fw.getZoneSettings(zone).getSettingsDict() if zone in fw.getZones() else None
+if settings is not None:
+    settings = {"sources": sorted(settings["sources"]),
+                "ports": sorted("%s/%s" % tuple(p) for p in settings["ports"]),
+                "rich_rules": sorted(settings["rules_str"])}
+print(json.dumps(settings))
+"""
+
+
 class Lab:
     """A firewalld host 'fw' (10.77.N.1, fd00:77:N::1) and a client 'cl' (…2) on one veth link."""
 
@@ -57,16 +76,10 @@ class Lab:
         return self.run("fw", "firewall-cmd", *args).stdout.split("\n")
 
     def zone(self, zone="exfw", permanent=False):
-        """The zone's effective entries as firewalld reports them."""
-        flag = ["--permanent"] if permanent else []
-        zones = self.run("fw", "firewall-cmd", *flag, "--get-zones").stdout.split()
-        if zone not in zones:
-            return None
-        def query(opt):
-            return self.run("fw", "firewall-cmd", *flag, f"--zone={zone}", opt).stdout
-
-        return {"sources": sorted(query("--list-sources").split()), "ports": sorted(query("--list-ports").split()),
-                "rich_rules": sorted(line for line in query("--list-rich-rules").splitlines() if line)}
+        """The zone's effective entries as firewalld itself reports them (None if it does not exist)."""
+        result = subprocess.run([str(self.state / "fw" / "python"), "-c", ZONE_DUMP, zone, str(permanent)],
+                                capture_output=True, text=True, timeout=60, check=True)
+        return json.loads(result.stdout)
 
     def listen(self, ports, seconds=60):
         subprocess.Popen(["setsid", "/usr/bin/python3", str(NETNS), "exec", str(self.file), "fw", "--",

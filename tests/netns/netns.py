@@ -77,11 +77,12 @@ def anchor(state: Path) -> int:
 
 
 def alive(pid: int) -> bool:
+    """True while the process runs (a zombie waiting for a parent that never reaps it is gone)."""
     try:
-        os.kill(pid, 0)
-    except OSError:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
         return False
-    return True
 
 
 def nsenter(pid: int, args, mount=False, timeout=30, check=True):
