@@ -194,3 +194,17 @@ def test_inputs_are_not_modified():
     before = copy.deepcopy((groups, hostvars, settings))
     build(groups, hostvars, settings)
     assert (groups, hostvars, settings) == before
+
+
+def test_role_defaults_and_argument_specs_are_in_lockstep_and_known_to_the_planner():
+    import yaml
+    from helpers import ROOT
+
+    role = ROOT / "roles" / "exchange_firewall"
+    defaults = set(yaml.safe_load((role / "defaults" / "main.yml").read_text()))
+    specs = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
+    documented = {k for entry in specs.values() for k in entry.get("options", {})}
+    assert defaults <= documented, defaults - documented
+    known = set(topology.SETTING_DEFAULTS) | set(topology.HOST_VARS) | set(topology.CONTROLLER_VARS)
+    for name in defaults | documented:
+        assert name.startswith("exchange_firewall_") and name[len("exchange_firewall_"):] in known, name
