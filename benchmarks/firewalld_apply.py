@@ -74,8 +74,8 @@ class Bench:
         subprocess.run(["/usr/bin/python3", str(NETNS), "down", str(self.topo_file)], check=False, timeout=120)
 
     def play(self, name: str, *extra) -> tuple[float, int]:
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=f"{ROOT / 'collections'}:{os.environ.get('ANSIBLE_COLLECTIONS_PATH', '')}",
-                   ANSIBLE_NOCOLOR="1", ANSIBLE_STDOUT_CALLBACK="default")
+        paths = f"{ROOT / 'collections'}:{os.environ.get('ANSIBLE_COLLECTIONS_PATH', '')}"
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=paths, ANSIBLE_NOCOLOR="1", ANSIBLE_STDOUT_CALLBACK="default")
         cmd = [str(BIN / "ansible-playbook"), "-i", str(self.work / "inventory.yml"), str(self.work / name), *extra]
         start = time.perf_counter()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
@@ -94,7 +94,7 @@ class Bench:
 
 def median_runs(bench: Bench, playbook: str, repeat: int, scratch: bool, extra=()):
     times, changed = [], []
-    for _ in range(repeat):
+    for _run in range(repeat):
         if scratch:
             bench.fresh()
         elapsed, n_changed = bench.play(playbook, *extra)

@@ -145,8 +145,8 @@ def test_check_mode_changes_nothing_and_diff_shows_it(lab, fw):
                            "--check", "--diff"], capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "CHANGED" in proc.stdout
-    assert '+rich rule: rule family="ipv4" source address="%s" port port="587"' % lab.client_v4 in proc.stdout
-    assert '-rich rule: rule family="ipv4" source address="%s" port port="25"' % lab.client_v4 in proc.stdout
+    assert f'+rich rule: rule family="ipv4" source address="{lab.client_v4}" port port="587"' in proc.stdout
+    assert f'-rich rule: rule family="ipv4" source address="{lab.client_v4}" port port="25"' in proc.stdout
     assert (lab.zone(), lab.zone(permanent=True)) == before
 
 

@@ -105,7 +105,7 @@ def start_host(name: str, spec: dict, root: Path, ttl: int) -> None:
     log = open(state / "start.log", "w")  # noqa: SIM115 - kept open by the child
     subprocess.Popen(["setsid", "unshare", *flags, "--", "sh", str(state / "start.sh"), str(state), str(ttl)],
                      stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-    wait_for(lambda: (state / "anchor.pid").exists(), 15, f"namespace {name}")
+    wait_for((state / "anchor.pid").exists, 15, f"namespace {name}")
     pid = anchor(state)
     if firewalld:
         wait_for(lambda: nsenter(pid, ["firewall-cmd", "--state"], mount=True, check=False).stdout.strip()
