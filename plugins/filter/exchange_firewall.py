@@ -1,12 +1,13 @@
 # Copyright: exchange.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Filters over the planning engine: ``plan`` and ``plan_summary`` (docs in plan.yml, plan_summary.yml)."""
+"""Filters over the planning engine and the Windows renderers (docs in the .yml files beside this one)."""
 
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _render_markdown
+from ansible_collections.exchange.firewall.plugins.module_utils import _windows
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import (
     build_plan,
     host_vars,
@@ -37,6 +38,23 @@ def plan_summary(plan_data):
         raise AnsibleFilterError(f"exchange.firewall.plan_summary: not a plan ({exc})") from exc
 
 
+def win_firewall_rule_params(rules, group=_windows.DEFAULT_GROUP):
+    """Plan rules -> parameter sets for community.windows.win_firewall_rule (one per rule)."""
+    try:
+        return _windows.community_params(_windows.desired(plain(rules), group))
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+
+
+def powershell_script(rules, host, group=_windows.DEFAULT_GROUP, purge=True):
+    """Plan rules -> a PowerShell script (New/Set/Remove-NetFirewallRule) for a change request."""
+    try:
+        return _windows.powershell_script(str(host), _windows.desired(plain(rules), group), group, bool(purge))
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+
+
 class FilterModule:
     def filters(self):
-        return {"plan": plan, "plan_summary": plan_summary}
+        return {"plan": plan, "plan_summary": plan_summary, "win_firewall_rule_params": win_firewall_rule_params,
+                "powershell_script": powershell_script}

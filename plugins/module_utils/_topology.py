@@ -122,7 +122,8 @@ def _settings(settings: dict) -> dict:
 HOST_VARS = ("roles", "version", "ad_site", "dag", "edge_site", "addresses", "features")
 # Variables read by the roles and playbooks, not by the planner.
 CONTROLLER_VARS = ("mode", "output_dir", "flows_include", "flows_exclude", "plan", "provider", "purge",
-                   "firewalld_zone", "firewalld_bind_sources", "firewalld_install", "management_ports")
+                   "firewalld_zone", "firewalld_bind_sources", "firewalld_install", "management_ports",
+                   "windows_group", "windows_harden_setup_rules", "windows_management_ports", "windows_scripts")
 
 
 def _networks(raw: dict, internet_facing: list) -> dict:

@@ -1,0 +1,97 @@
+# -*- coding: utf-8 -*-
+# Copyright: exchange.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin for exchange.firewall.win_firewall_ruleset (docs: modules/win_firewall_ruleset.py).
+
+One WinRM round trip reads the rule group; the add/change/remove decisions are made here in
+Python (module_utils/_windows.py); a second round trip executes them, only when something changes.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.exchange.firewall.plugins.module_utils import _windows as win
+from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import plain
+
+STATE_MODULE = "exchange.firewall.win_firewall_rule_state"
+RULE_SPEC = {
+    "name": {"type": "str", "required": True},
+    "direction": {"type": "str", "choices": ["in", "out"], "default": "in"},
+    "protocol": {"type": "str", "choices": ["tcp", "udp", "any"], "required": True},
+    "local_ports": {"type": "list", "elements": "str", "default": []},
+    "remote_addresses": {"type": "list", "elements": "str", "required": True},
+    "action": {"type": "str", "choices": ["allow"], "default": "allow"},
+    "remote_endpoints": {"type": "list", "elements": "str"},
+    "flow_ids": {"type": "list", "elements": "str"},
+    "citations": {"type": "list", "elements": "dict"},
+    "description": {"type": "str"},
+}
+ARGUMENT_SPEC = {
+    "rules": {"type": "list", "elements": "dict", "options": RULE_SPEC},
+    "group": {"type": "str", "default": win.DEFAULT_GROUP},
+    "purge": {"type": "bool", "default": True},
+    "management_ports": {"type": "list", "elements": "str", "default": ["5985", "5986"]},
+    "harden_setup_rules": {"type": "str", "choices": ["off", "report", "disable"], "default": "off"},
+    "features": {"type": "dict", "default": {}},
+    "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+}
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = False
+    _supports_check_mode = True
+    _supports_diff = True
+
+    def _state(self, task_vars, **args):
+        result = self._execute_module(module_name=STATE_MODULE, module_args=args, task_vars=task_vars)
+        self._round_trips += 1
+        return result
+
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        self._round_trips = 0
+        validation = ArgumentSpecValidator(ARGUMENT_SPEC, required_if=[("state", "present", ("rules",))]).validate(
+            plain(self._task.args))
+        if validation.error_messages:
+            return dict(result, failed=True, msg="; ".join(validation.error_messages))
+        args = validation.validated_parameters
+        group = args["group"]
+        try:
+            want = win.desired(args["rules"] or [], group) if args["state"] == "present" else []
+            if args["state"] == "present":
+                win.check_management(want, args["management_ports"])
+        except win.WindowsRuleError as exc:
+            return dict(result, failed=True, msg=str(exc))
+
+        harden = args["harden_setup_rules"]
+        gathered = self._state(task_vars, group=group, state="query", include_setup_rules=harden != "off")
+        if gathered.get("failed"):
+            return dict(result, failed=True, msg=gathered.get("msg", "reading the rule group failed"),
+                        round_trips=self._round_trips)
+        try:
+            plan = win.reconcile(gathered.get("rules", []), want, group, purge=args["purge"] or args["state"] == "absent")
+        except win.WindowsRuleError as exc:
+            return dict(result, failed=True, msg=str(exc), round_trips=self._round_trips)
+        setup = win.setup_rules_to_disable(gathered.get("setup_rules", []), args["features"]) if harden != "off" else []
+        operations = plan["operations"] + (setup if harden == "disable" else [])
+        before = [win.normalise(r) for r in gathered.get("rules", []) if r.get("Group") == group]
+        result.update(
+            changed=bool(operations), group=group, operations=operations, setup_rules_to_disable=setup,
+            round_trips=self._round_trips,
+            diff={"before": win.diff_text(before), "after": win.diff_text(want),
+                  "before_header": f"Windows Firewall group {group}", "after_header": f"Windows Firewall group {group}"},
+        )
+        if not operations or self._task.check_mode:
+            return result
+        applied = self._state(task_vars, group=group, state="apply", operations=win.module_operations(operations))
+        result["round_trips"] = self._round_trips
+        if applied.get("failed"):
+            return dict(result, failed=True, msg=applied.get("msg", "applying the operations failed"))
+        # Assert the effective state read back from the host, not only that the calls returned.
+        leftover = win.reconcile(applied.get("rules", []), want, group, purge=args["purge"] or args["state"] == "absent")
+        if leftover["operations"]:
+            return dict(result, failed=True, msg="the rule group on the host does not match the plan after applying: "
+                        + ", ".join(f"{o['op']} {o['Name']}" for o in leftover["operations"]))
+        return result

@@ -1,0 +1,159 @@
+"""The Windows applier's decisions (reconcile), renderers and safety checks, as tables."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from ansible_collections.exchange.firewall.plugins.module_utils import _windows as win
+
+GROUP = win.DEFAULT_GROUP
+MGMT = {"name": "exfw-in-tcp-management", "protocol": "tcp", "local_ports": ["3389", "5985-5986"],
+        "remote_addresses": ["10.1.5.0/24", "fd00:1:5::/64"], "flow_ids": ["mgmt-windows"],
+        "citations": [{"id": "S15", "title": "t", "url": "u"}]}
+CLIENTS = {"name": "exfw-in-tcp-clients", "protocol": "tcp", "local_ports": ["80", "443"],
+           "remote_addresses": ["10.20.0.0/16"]}
+ORG = {"name": "exfw-in-any-organisation", "protocol": "any", "local_ports": [],
+       "remote_addresses": ["10.1.0.10", "10.1.10.11"]}
+SMTP_ANY = {"name": "exfw-in-tcp-internet", "protocol": "tcp", "local_ports": ["25"],
+            "remote_addresses": ["0.0.0.0/0", "::/0"]}
+WANT = win.desired([MGMT, CLIENTS, ORG, SMTP_ANY])
+
+
+def as_host(rule, **changes):
+    """How Get-NetFirewallRule + filters report a rule (IPv4 subnets in mask notation)."""
+    out = copy.deepcopy(rule)
+    out["RemoteAddress"] = [a.replace("/16", "/255.255.0.0").replace("/24", "/255.255.255.0")
+                            for a in out["RemoteAddress"]]
+    out.update(changes)
+    return out
+
+
+def test_desired_rules():
+    by_name = {r["Name"]: r for r in WANT}
+    mgmt = by_name["exfw-in-tcp-management"]
+    assert mgmt["Group"] == GROUP and mgmt["Direction"] == "Inbound" and mgmt["Action"] == "Allow"
+    assert mgmt["LocalPort"] == ["3389", "5985-5986"]
+    assert mgmt["RemoteAddress"] == ["10.1.5.0/24", "fd00:1:5::/64"]
+    assert "mgmt-windows" in mgmt["Description"] and "S15" in mgmt["Description"]
+    assert by_name["exfw-in-any-organisation"]["Protocol"] == "Any"
+    assert by_name["exfw-in-any-organisation"]["LocalPort"] == ["Any"]
+    assert by_name["exfw-in-tcp-internet"]["RemoteAddress"] == ["Any"]
+    assert [r["Name"] for r in WANT] == sorted(r["Name"] for r in WANT)
+
+
+@pytest.mark.parametrize("rule, message", [
+    (dict(CLIENTS, local_ports=["65536"]), "port '65536' is out of range"),
+    (dict(CLIENTS, remote_addresses=["10.20.0.0/33"]), "invalid remote address"),
+    (dict(CLIENTS, remote_addresses=[]), "no remote addresses"),
+    (dict(CLIENTS, protocol="icmp"), "protocol must be tcp, udp or any"),
+    (dict(CLIENTS, local_ports=[]), "a TCP rule needs local ports"),
+])
+def test_bad_rules(rule, message):
+    with pytest.raises(win.WindowsRuleError, match=message):
+        win.desired([MGMT, rule])
+
+
+def test_reconcile_empty_host_adds_everything():
+    plan = win.reconcile([], WANT)
+    assert [o["op"] for o in plan["operations"]] == ["add"] * 4
+    assert plan["changed"]
+
+
+def test_reconcile_identical_set_does_nothing_even_in_mask_notation():
+    plan = win.reconcile([as_host(r) for r in WANT], WANT)
+    assert plan == {"operations": [], "changed": False}
+
+
+def test_reconcile_changed_ports():
+    current = [as_host(r) for r in WANT]
+    current[1]["LocalPort"] = ["443"]  # exfw-in-tcp-clients lost port 80 on the host
+    ops = win.reconcile(current, WANT)["operations"]
+    assert len(ops) == 1 and ops[0]["op"] == "set" and ops[0]["Name"] == "exfw-in-tcp-clients"
+    assert ops[0]["changed"] == ["LocalPort"] and ops[0]["before"] == {"LocalPort": ["443"]}
+
+
+def test_reconcile_changed_scope():
+    current = [as_host(r) for r in WANT]
+    clients = next(r for r in current if r["Name"] == "exfw-in-tcp-clients")
+    clients["RemoteAddress"] = ["Any"]
+    ops = win.reconcile(current, WANT)["operations"]
+    assert [(o["op"], o["Name"], o["changed"]) for o in ops] == [("set", "exfw-in-tcp-clients", ["RemoteAddress"])]
+
+
+def test_reconcile_leaves_foreign_and_setup_rules_alone():
+    foreign = [
+        {"Name": "RemoteDesktop-UserMode-In-TCP", "DisplayName": "Remote Desktop - User Mode (TCP-In)",
+         "Group": "@FirewallAPI.dll,-28752", "Protocol": "TCP", "LocalPort": ["3389"], "RemoteAddress": ["Any"],
+         "Enabled": True, "Direction": "Inbound"},
+        {"Name": "{GUID-1}", "DisplayName": "MSExchange - POP3 (TCP-In)", "Group": "", "Protocol": "TCP",
+         "LocalPort": ["110", "995"], "RemoteAddress": ["Any"], "Enabled": True, "Direction": "Inbound"},
+    ]
+    ops = win.reconcile(foreign + [as_host(r) for r in WANT], WANT)["operations"]
+    assert ops == []
+
+
+def test_reconcile_purges_only_inside_the_group():
+    stale = as_host(win.desired([dict(CLIENTS, name="exfw-in-tcp-old")])[0])
+    ops = win.reconcile([as_host(r) for r in WANT] + [stale], WANT)["operations"]
+    assert [(o["op"], o["Name"], o["reason"]) for o in ops] == [("remove", "exfw-in-tcp-old", "not in the plan")]
+    assert win.reconcile([as_host(r) for r in WANT] + [stale], WANT, purge=False)["operations"] == []
+
+
+def test_reconcile_removes_duplicate_display_names_in_the_group_even_without_purge():
+    copy_ = as_host(next(r for r in WANT if r["Name"] == "exfw-in-tcp-clients"), Name="{1234-DUPLICATE}")
+    for purge in (True, False):
+        ops = win.reconcile([as_host(r) for r in WANT] + [copy_], WANT, purge=purge)["operations"]
+        assert [(o["op"], o["Name"], o["reason"]) for o in ops] == [
+            ("remove", "{1234-DUPLICATE}", "duplicate display name")]
+
+
+def test_reconcile_refuses_to_take_over_a_foreign_rule_with_our_name():
+    squatter = as_host(WANT[0], Group="Some other group")
+    with pytest.raises(win.WindowsRuleError, match="exists outside the group 'exchange.firewall'"):
+        win.reconcile([squatter], WANT)
+
+
+def test_duplicate_names_in_the_rule_set_are_refused():
+    with pytest.raises(win.WindowsRuleError, match="appears twice"):
+        win.desired([MGMT, MGMT])
+
+
+def test_management_access_is_required():
+    win.check_management(WANT, ["5985", "5986"])
+    with pytest.raises(win.WindowsRuleError, match="no inbound rule allows management access"):
+        win.check_management(win.desired([CLIENTS]), ["5985", "5986"])
+    win.check_management(win.desired([CLIENTS]), [])
+
+
+def test_setup_rule_hardening_selects_pop3_imap4_rules_only_when_off():
+    setup = [
+        {"Name": "{A}", "DisplayName": "MSExchange - POP3 (TCP-In)", "Enabled": True},
+        {"Name": "{B}", "DisplayName": "MSExchangeIMAP4 (TCP-In)", "Enabled": "True"},
+        {"Name": "{C}", "DisplayName": "MSExchange - OWA (GFW) (TCP-In)", "Enabled": True},
+        {"Name": "{D}", "DisplayName": "MSExchange - POP3 (FGW) (TCP-In)", "Enabled": False},
+        {"Name": "{E}", "DisplayName": "Some POP3 rule", "Enabled": True},
+    ]
+    ops = win.setup_rules_to_disable(setup, {"pop3": False, "imap4": False})
+    assert [(o["op"], o["Name"]) for o in ops] == [("disable", "{A}"), ("disable", "{B}")]
+    assert win.setup_rules_to_disable(setup, {"pop3": True, "imap4": True}) == []
+
+
+def test_module_operations_use_the_powershell_option_names():
+    ops = win.module_operations(win.reconcile([], WANT)["operations"])
+    assert set(ops[0]) == {"op", "name", "display_name", "direction", "protocol", "local_port", "remote_address",
+                           "action", "enabled", "profile", "description"}
+    assert win.module_operations([{"op": "remove", "Name": "x"}]) == [{"op": "remove", "name": "x"}]
+
+
+def test_powershell_script():
+    script = win.powershell_script("ex01", WANT)
+    assert "#Requires -Modules NetSecurity" in script
+    assert "New-NetFirewallRule -Name 'exfw-in-tcp-clients' -Group $group" in script
+    assert "-LocalPort @('80', '443')" in script and "-RemoteAddress @('10.20.0.0/16')" in script
+    assert "Set-NetFirewallRule -Name 'exfw-in-tcp-clients'" in script
+    assert "Remove-NetFirewallRule" in script and "$keep -notcontains $_.Name" in script
+    org = [line for line in script.splitlines() if "'exfw-in-any-organisation'" in line and "New-" in line][0]
+    assert "-Protocol Any" in org and "-LocalPort" not in org
+    assert "Remove-NetFirewallRule" not in win.powershell_script("ex01", WANT, purge=False)
