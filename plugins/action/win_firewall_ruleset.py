@@ -66,7 +66,9 @@ class ActionModule(ActionBase):
             return dict(result, failed=True, msg=str(exc))
 
         harden = args["harden_setup_rules"]
-        gathered = self._state(task_vars, group=group, state="query", include_setup_rules=harden != "off")
+        names = [r["Name"] for r in want]
+        gathered = self._state(task_vars, group=group, state="query", include_setup_rules=harden != "off",
+                               names=names)
         if gathered.get("failed"):
             return dict(result, failed=True, msg=gathered.get("msg", "reading the rule group failed"),
                         round_trips=self._round_trips)
@@ -85,7 +87,8 @@ class ActionModule(ActionBase):
         )
         if not operations or self._task.check_mode:
             return result
-        applied = self._state(task_vars, group=group, state="apply", operations=win.module_operations(operations))
+        applied = self._state(task_vars, group=group, state="apply", operations=win.module_operations(operations),
+                              names=names)
         result["round_trips"] = self._round_trips
         if applied.get("failed"):
             return dict(result, failed=True, msg=applied.get("msg", "applying the operations failed"))

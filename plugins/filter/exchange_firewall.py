@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.exchange.firewall.plugins.module_utils import _render_markdown
-from ansible_collections.exchange.firewall.plugins.module_utils import _windows
+from ansible_collections.exchange.firewall.plugins.module_utils import _render_markdown, _windows
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import (
     build_plan,
     host_vars,

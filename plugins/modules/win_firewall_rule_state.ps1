@@ -17,6 +17,7 @@ $spec = @{
         group = @{ type = 'str'; required = $true }
         state = @{ type = 'str'; default = 'query'; choices = @('query', 'apply') }
         include_setup_rules = @{ type = 'bool'; default = $false }
+        names = @{ type = 'list'; elements = 'str'; default = @() }
         operations = @{
             type = 'list'
             elements = 'dict'
@@ -73,6 +74,14 @@ Function ConvertTo-RuleState {
 
 Function Get-GroupState {
     $rules = @(Get-NetFirewallRule -Group $group -ErrorAction SilentlyContinue)
+    # Rules of other groups that already use one of the planned Names: reported so that the
+    # controller refuses to take them over.
+    $names = @($module.Params.names | Where-Object { $_ })
+    if ($names.Count -gt 0) {
+        $inGroup = @($rules | ForEach-Object { $_.Name })
+        $rules += @(Get-NetFirewallRule -Name $names -ErrorAction SilentlyContinue |
+            Where-Object { $inGroup -notcontains $_.Name })
+    }
     , @(ConvertTo-RuleState -Rules $rules)
 }
 

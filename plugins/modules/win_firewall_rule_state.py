@@ -29,6 +29,11 @@ options:
     description: Also return Exchange Setup's rules (display names starting with C(MSExchange)).
     type: bool
     default: false
+  names:
+    description: Also return rules of other groups that use one of these Names (conflicts).
+    type: list
+    elements: str
+    default: []
   operations:
     description: Operations to execute with O(state=apply).
     type: list
@@ -103,7 +108,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 rules:
-  description: The rules of the group after any operations, with their port and address filters.
+  description:
+    - The rules of the group after any operations, with their port and address filters, and the
+      rules of other groups whose Name is in O(names).
   returned: always
   type: list
   elements: dict

@@ -149,7 +149,9 @@ group:
   type: str
   sample: exchange.firewall
 operations:
-  description: The operations executed (or, in check mode, that would be), each with C(op) (add, set, remove, disable) and the rule.
+  description:
+    - The operations executed (or, in check mode, that would be).
+    - Each has C(op) (add, set, remove, disable) and the rule.
   returned: always
   type: list
   elements: dict

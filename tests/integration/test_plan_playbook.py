@@ -42,6 +42,9 @@ def test_plan_mode_writes_plan_json_and_summary(example_run):
         for rule in host["rules"]:
             assert set(rule) >= {"name", "direction", "protocol", "local_ports", "remote_addresses", "action",
                                  "flow_ids", "citations"}
+    scripts = sorted(p.name for p in (out / "windows").iterdir())
+    assert scripts == ["edge01.ps1", "ex01.ps1", "ex02.ps1", "ex03.ps1", "ex04.ps1", "fs01.ps1"]
+    assert "New-NetFirewallRule -Name 'exfw-in-tcp-mailbox-site-hq'" in (out / "windows" / "edge01.ps1").read_text()
     summary = (out / "plan.md").read_text()
     assert "## edge01" in summary and "`exfw-in-tcp-mailbox-site-hq`" in summary
     assert "network_firewalls" in plan and "fw01" in plan["network_firewalls"]
@@ -75,15 +78,6 @@ def test_filter_twin_gives_the_same_plan(tmp_path, example_run):
     result = run_playbook(["-i", str(ROOT / "examples" / "inventory"), str(playbook)])
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads((tmp_path / "filter.json").read_text()) == json.loads((out / "plan.json").read_text())
-
-
-def test_apply_mode_says_it_is_not_available_for_windows(tmp_path):
-    result = run_playbook(["exchange_firewall.yml", "-e", "exchange_firewall_mode=apply",
-                           "-e", f"exchange_firewall_output_dir={tmp_path}/out",
-                           ])
-    assert result.returncode != 0
-    assert "is not available yet" in result.stdout and "Nothing was changed" in result.stdout
-    assert not (tmp_path / "out").exists()
 
 
 def _bad_inventory(tmp_path, mutate):
