@@ -144,3 +144,14 @@ def test_ansible_doc_shows_the_plugins(args):
     assert result.returncode == 0, result.stderr
     assert "exchange" in result.stdout.lower()
     assert "EXAMPLES" in result.stdout or "ENTRY POINT" in result.stdout
+
+
+def test_apply_mode_wires_the_linux_and_windows_providers():
+    result = run_playbook(["exchange_firewall.yml", "--list-tasks", "-e", "exchange_firewall_mode=apply"])
+    assert result.returncode == 0, result.stderr
+    assert "Apply the rule sets to Linux hosts with firewalld" in result.stdout
+    assert "Apply the rule sets to Windows hosts" in result.stdout
+    role = (ROOT / "roles" / "exchange_firewall" / "tasks")
+    assert "exchange.firewall.win_firewall_ruleset:" in (role / "provider_windows.yml").read_text()
+    assert "community.windows.win_firewall_rule:" in (role / "provider_windows_fallback.yml").read_text()
+    assert "exchange.firewall.firewalld_ruleset:" in (role / "provider_firewalld.yml").read_text()
