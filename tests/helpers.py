@@ -78,9 +78,12 @@ def spec_from_doc(options: dict) -> dict:
 
 
 def module_doc(path) -> dict:
-    from ansible.parsing.plugin_docs import read_docstring
+    """A module's DOCUMENTATION with its doc fragments merged, as ansible-doc shows it."""
+    from ansible.plugins.loader import fragment_loader, init_plugin_loader
+    from ansible.utils.plugin_docs import get_docstring
 
-    return read_docstring(str(path))["doc"]
+    init_plugin_loader()
+    return get_docstring(str(path), fragment_loader, collection_name="exchange.firewall")[0]
 
 
 def parse_powershell_hashtable(text: str):

@@ -13,21 +13,10 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _windows as win
+from ansible_collections.exchange.firewall.plugins.module_utils._ruleset_spec import RULE_SPEC
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import plain
 
 STATE_MODULE = "exchange.firewall.win_firewall_rule_state"
-RULE_SPEC = {
-    "name": {"type": "str", "required": True},
-    "direction": {"type": "str", "choices": ["in", "out"], "default": "in"},
-    "protocol": {"type": "str", "choices": ["tcp", "udp", "any"], "required": True},
-    "local_ports": {"type": "list", "elements": "str", "default": []},
-    "remote_addresses": {"type": "list", "elements": "str", "required": True},
-    "action": {"type": "str", "choices": ["allow"], "default": "allow"},
-    "remote_endpoints": {"type": "list", "elements": "str"},
-    "flow_ids": {"type": "list", "elements": "str"},
-    "citations": {"type": "list", "elements": "dict"},
-    "description": {"type": "str"},
-}
 ARGUMENT_SPEC = {
     "rules": {"type": "list", "elements": "dict", "options": RULE_SPEC},
     "group": {"type": "str", "default": win.DEFAULT_GROUP},

@@ -13,7 +13,12 @@ import ipaddress
 import re
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _catalog as catalog
-from ansible_collections.exchange.firewall.plugins.module_utils._ports import format_ranges, merge_ranges, range_tuples
+from ansible_collections.exchange.firewall.plugins.module_utils._ports import (
+    address_text,
+    format_ranges,
+    merge_ranges,
+    range_tuples,
+)
 from ansible_collections.exchange.firewall.plugins.module_utils._topology import PlanError, collapse
 
 SCHEMA_VERSION = 1
@@ -27,13 +32,7 @@ def slug(text: str) -> str:
 
 
 def address_strings(nets) -> list:
-    out = []
-    for net in nets:
-        if net.prefixlen == net.max_prefixlen:
-            out.append(str(net.network_address))
-        else:
-            out.append(str(net))
-    return out
+    return [address_text(net) for net in nets]
 
 
 def select_flows(topology: dict, include_ids=None, exclude_ids=None) -> list:

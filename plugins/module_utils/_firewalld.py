@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import ipaddress
 
+from ansible_collections.exchange.firewall.plugins.module_utils._ports import address_text, port_text
+
 ANY = {"0.0.0.0/0", "::/0"}
 OWNER_SHORT = "exchange.firewall"
 OWNER_DESCRIPTION = ("Managed by the exchange.firewall Ansible collection: every entry of this zone is "
@@ -35,19 +37,11 @@ def _network(text: str, rule: str) -> ipaddress._BaseNetwork:
         raise RulesetError(f"rule '{rule}': invalid remote address {text!r}") from None
 
 
-def _address_text(net) -> str:
-    return str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
-
-
 def _port_text(port: str, rule: str) -> str:
-    low, sep, high = str(port).partition("-")
     try:
-        lo, hi = int(low), int(high) if sep else int(low)
-    except ValueError:
-        raise RulesetError(f"rule '{rule}': invalid port {port!r}") from None
-    if not (1 <= lo <= hi <= 65535):
-        raise RulesetError(f"rule '{rule}': port {port!r} is out of range 1-65535")
-    return str(lo) if lo == hi else f"{lo}-{hi}"
+        return port_text(port)
+    except ValueError as exc:
+        raise RulesetError(f"rule '{rule}': {exc}") from None
 
 
 def rich_rule(family: str, address: str, port: str | None, protocol: str | None) -> str:
@@ -81,13 +75,13 @@ def desired(rules: list, bind_sources: str = "all") -> dict:
         if not remotes:
             raise RulesetError(f"rule '{name}': no remote addresses")
         nets = sorted({_network(a, name) for a in remotes}, key=lambda n: (n.version, n))
-        texts = {_address_text(n) for n in nets}
+        texts = {address_text(n) for n in nets}
         if protocol != "any" and ANY <= texts:
             ports.update(f"{p}/{protocol}" for p in local_ports)
             nets = [n for n in nets if n.prefixlen != 0]
         for net in nets:
             family = "ipv4" if net.version == 4 else "ipv6"
-            address = _address_text(net)
+            address = address_text(net)
             sources.add(address)
             if protocol == "any":
                 rich.add(rich_rule(family, address, None, None))

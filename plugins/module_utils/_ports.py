@@ -4,6 +4,37 @@
 
 from __future__ import annotations
 
+import re
+
+_PORT_RE = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?$")
+
+
+def parse_port(item) -> tuple:
+    """'443' / 443 / '5065-5068' -> (low, high); ValueError with a message naming the value."""
+    if isinstance(item, bool):
+        raise ValueError(f"invalid port {item!r}")
+    match = _PORT_RE.match(str(item).strip())
+    if not match:
+        raise ValueError(f"invalid port {item!r} (use 1-65535 or 'low-high')")
+    low = int(match.group(1))
+    high = int(match.group(2) or low)
+    if not 1 <= low <= 65535 or not 1 <= high <= 65535:
+        raise ValueError(f"port {item!r} is out of range 1-65535")
+    if low > high:
+        raise ValueError(f"port range {item!r} runs backwards")
+    return low, high
+
+
+def port_text(item) -> str:
+    """A validated port or range in canonical text form ('0443' -> '443')."""
+    low, high = parse_port(item)
+    return str(low) if low == high else f"{low}-{high}"
+
+
+def address_text(net) -> str:
+    """An ip_network as text: a single host without its /32 or /128."""
+    return str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
+
 
 def merge_ranges(ranges) -> list:
     merged = []

@@ -12,7 +12,7 @@ import ipaddress
 import re
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _catalog as catalog
-from ansible_collections.exchange.firewall.plugins.module_utils._ports import format_ranges, merge_ranges
+from ansible_collections.exchange.firewall.plugins.module_utils._ports import format_ranges, merge_ranges, parse_port
 
 VAR = "exchange_firewall_"
 SETTING_DEFAULTS = {
@@ -34,7 +34,6 @@ PROTOCOLS = ("tcp", "udp")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _PREFIX_RE = re.compile(r"^[a-z][a-z0-9]{1,11}$")
 _FLOW_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
-_PORT_RE = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?$")
 
 
 class PlanError(ValueError):
@@ -60,18 +59,10 @@ def parse_ports(ports, where: str, variable: str) -> list:
         raise PlanError(where, variable, f"ports must be a list, got {ports!r}")
     ranges = []
     for item in ports:
-        if isinstance(item, bool):
-            raise PlanError(where, variable, f"invalid port {item!r}")
-        match = _PORT_RE.match(str(item).strip())
-        if not match:
-            raise PlanError(where, variable, f"invalid port {item!r} (use 1-65535 or 'low-high')")
-        low = int(match.group(1))
-        high = int(match.group(2) or low)
-        if not 1 <= low <= 65535 or not 1 <= high <= 65535:
-            raise PlanError(where, variable, f"port {item!r} is out of range 1-65535")
-        if low > high:
-            raise PlanError(where, variable, f"port range {item!r} runs backwards")
-        ranges.append((low, high))
+        try:
+            ranges.append(parse_port(item))
+        except ValueError as exc:
+            raise PlanError(where, variable, str(exc)) from None
     return format_ranges(merge_ranges(ranges))
 
 

@@ -16,6 +16,8 @@ from __future__ import annotations
 import fnmatch
 import ipaddress
 
+from ansible_collections.exchange.firewall.plugins.module_utils._ports import address_text, port_text
+
 DEFAULT_GROUP = "exchange.firewall"
 ANY_PAIR = {"0.0.0.0/0", "::/0"}
 FIELDS = ("DisplayName", "Group", "Direction", "Action", "Enabled", "Profile", "Protocol", "LocalPort",
@@ -39,21 +41,16 @@ def _address(text: str, rule: str) -> str:
     if text.lower() == "any":
         return "Any"
     try:
-        net = ipaddress.ip_network(text, strict=False)
+        return address_text(ipaddress.ip_network(text, strict=False))
     except ValueError:
         raise WindowsRuleError(f"rule '{rule}': invalid remote address {text!r}") from None
-    return str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net)
 
 
 def _port(text: str, rule: str) -> str:
-    low, sep, high = str(text).partition("-")
     try:
-        lo, hi = int(low), int(high) if sep else int(low)
-    except ValueError:
-        raise WindowsRuleError(f"rule '{rule}': invalid port {text!r}") from None
-    if not 1 <= lo <= hi <= 65535:
-        raise WindowsRuleError(f"rule '{rule}': port {text!r} is out of range 1-65535")
-    return str(lo) if lo == hi else f"{lo}-{hi}"
+        return port_text(text)
+    except ValueError as exc:
+        raise WindowsRuleError(f"rule '{rule}': {exc}") from None
 
 
 def _sort_ports(ports):
@@ -133,8 +130,7 @@ def normalise(rule: dict) -> dict:
             continue
         try:
             # Windows reports IPv4 subnets as 10.0.0.0/255.255.255.0; ipaddress reads both forms.
-            net = ipaddress.ip_network(str(item), strict=False)
-            addresses.append(str(net.network_address) if net.prefixlen == net.max_prefixlen else str(net))
+            addresses.append(address_text(ipaddress.ip_network(str(item), strict=False)))
         except ValueError:
             addresses.append(str(item))  # keywords such as LocalSubnet are kept as they are
     enabled = rule.get("Enabled")

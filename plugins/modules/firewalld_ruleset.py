@@ -28,61 +28,12 @@ description:
     in RV(skipped_rules).
 author:
   - Exchange Firewall Contributors (@exchange-firewall)
+extends_documentation_fragment:
+  - exchange.firewall.ruleset
 requirements:
   - firewalld 0.9 or later, running
   - the firewalld Python bindings (Debian C(python3-firewall)) for the interpreter that runs the module
 options:
-  rules:
-    description:
-      - The host's rules, as in C(plan.hosts[host].rules) of the plan.
-      - Required when O(state=present).
-    type: list
-    elements: dict
-    suboptions:
-      name:
-        description: Rule name (used in messages).
-        type: str
-        required: true
-      direction:
-        description: C(in) rules are applied; C(out) rules are skipped.
-        type: str
-        choices: [in, out]
-        default: in
-      protocol:
-        description: Protocol; C(any) allows every protocol from the remote addresses.
-        type: str
-        choices: [tcp, udp, any]
-        required: true
-      local_ports:
-        description: Local ports or ranges (C(443), C(5065-5068)); empty for C(any).
-        type: list
-        elements: str
-        default: []
-      remote_addresses:
-        description: Remote addresses or CIDRs; C(0.0.0.0/0) and C(::/0) together mean any.
-        type: list
-        elements: str
-        required: true
-      action:
-        description: Only C(allow).
-        type: str
-        choices: [allow]
-        default: allow
-      remote_endpoints:
-        description: Informational (from the plan).
-        type: list
-        elements: str
-      flow_ids:
-        description: Informational (from the plan).
-        type: list
-        elements: str
-      citations:
-        description: Informational (from the plan).
-        type: list
-        elements: dict
-      description:
-        description: Informational (from the plan).
-        type: str
   zone:
     description: The collection-owned zone.
     type: str
@@ -200,6 +151,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _firewalld as fwd
+from ansible_collections.exchange.firewall.plugins.module_utils._ruleset_spec import RULE_SPEC
 
 try:
     from firewall.client import FirewallClient, FirewallClientZoneSettings
@@ -270,21 +222,9 @@ def _empty():
 
 
 def main():
-    rule_spec = dict(
-        name=dict(type="str", required=True),
-        direction=dict(type="str", choices=["in", "out"], default="in"),
-        protocol=dict(type="str", choices=["tcp", "udp", "any"], required=True),
-        local_ports=dict(type="list", elements="str", default=[]),
-        remote_addresses=dict(type="list", elements="str", required=True),
-        action=dict(type="str", choices=["allow"], default="allow"),
-        remote_endpoints=dict(type="list", elements="str"),
-        flow_ids=dict(type="list", elements="str"),
-        citations=dict(type="list", elements="dict"),
-        description=dict(type="str"),
-    )
     module = AnsibleModule(
         argument_spec=dict(
-            rules=dict(type="list", elements="dict", options=rule_spec),
+            rules=dict(type="list", elements="dict", options=RULE_SPEC),
             zone=dict(type="str", default="exfw"),
             bind_sources=dict(type="str", choices=["all", "planned"], default="all"),
             purge=dict(type="bool", default=True),

@@ -24,58 +24,9 @@ description:
   - Needs the NetSecurity PowerShell module (Windows Server 2012 R2 and later).
 author:
   - Exchange Firewall Contributors (@exchange-firewall)
+extends_documentation_fragment:
+  - exchange.firewall.ruleset
 options:
-  rules:
-    description:
-      - The host's rules, as in C(plan.hosts[host].rules) of the plan.
-      - Required when O(state=present).
-    type: list
-    elements: dict
-    suboptions:
-      name:
-        description: Rule name; becomes the rule's Name and display name.
-        type: str
-        required: true
-      direction:
-        description: Direction.
-        type: str
-        choices: [in, out]
-        default: in
-      protocol:
-        description: Protocol.
-        type: str
-        choices: [tcp, udp, any]
-        required: true
-      local_ports:
-        description: Local ports or ranges; empty for C(any).
-        type: list
-        elements: str
-        default: []
-      remote_addresses:
-        description: Remote addresses or CIDRs; C(0.0.0.0/0) and C(::/0) together become C(Any).
-        type: list
-        elements: str
-        required: true
-      action:
-        description: Only C(allow).
-        type: str
-        choices: [allow]
-        default: allow
-      remote_endpoints:
-        description: Informational (from the plan).
-        type: list
-        elements: str
-      flow_ids:
-        description: Written into the rule's description.
-        type: list
-        elements: str
-      citations:
-        description: Their ids are written into the rule's description.
-        type: list
-        elements: dict
-      description:
-        description: Informational (from the plan).
-        type: str
   group:
     description: The collection-owned rule group.
     type: str

@@ -55,7 +55,7 @@ def test_outbound_rules_are_skipped_and_reported():
 
 @pytest.mark.parametrize("rule, message", [
     (dict(SMTP, local_ports=["70000"]), "port '70000' is out of range"),
-    (dict(SMTP, local_ports=["25-20"]), "port '25-20' is out of range"),
+    (dict(SMTP, local_ports=["25-20"]), "port range '25-20' runs backwards"),
     (dict(SMTP, remote_addresses=["10.30.0.0/33"]), "invalid remote address '10.30.0.0/33'"),
     (dict(SMTP, remote_addresses=[]), "no remote addresses"),
     (dict(SMTP, protocol="icmp"), "protocol must be tcp, udp or any"),

@@ -11,6 +11,7 @@ from helpers import ROOT, load_inventory, module_doc, parse_powershell_hashtable
 
 from ansible_collections.exchange.firewall.plugins.action import win_firewall_ruleset as action
 from ansible_collections.exchange.firewall.plugins.module_utils import _windows as win
+from ansible_collections.exchange.firewall.plugins.module_utils._ruleset_spec import RULE_SPEC
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import build_plan
 
 MODULES = ROOT / "plugins" / "modules"
@@ -63,6 +64,8 @@ def test_action_argument_spec_equals_its_documentation():
 def test_firewalld_module_spec_equals_its_documentation():
     source = (MODULES / "firewalld_ruleset.py").read_text()
     doc = module_doc(MODULES / "firewalld_ruleset.py")
+    assert _canon({"rules": {"type": "list", "elements": "dict", "options": RULE_SPEC}}) == \
+        _canon({"rules": spec_from_doc(doc["options"])["rules"]})
     for name in doc["options"]:
         assert re.search(rf"\b{name}=dict\(", source), name
 
