@@ -155,3 +155,23 @@ def test_apply_mode_wires_the_linux_and_windows_providers():
     assert "exchange.firewall.win_firewall_ruleset:" in (role / "provider_windows.yml").read_text()
     assert "community.windows.win_firewall_rule:" in (role / "provider_windows_fallback.yml").read_text()
     assert "exchange.firewall.firewalld_ruleset:" in (role / "provider_firewalld.yml").read_text()
+
+
+def test_the_collection_builds_installs_and_plans_from_the_installed_copy(tmp_path):
+    build = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path)],
+                           cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert build.returncode == 0, build.stdout + build.stderr
+    tarball = tmp_path / "exchange-firewall-1.0.0.tar.gz"
+    install = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--force", "--no-deps",
+                              str(tarball), "-p", str(tmp_path / "installed")],
+                             cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
+    assert install.returncode == 0, install.stdout + install.stderr
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(tmp_path / "installed"), ANSIBLE_NOCOLOR="1")
+    result = subprocess.run([str(BIN / "ansible-playbook"), "-i", str(ROOT / "examples" / "inventory"),
+                             "exchange.firewall.exchange_firewall", "-e", f"exchange_firewall_output_dir={tmp_path}/out"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300, check=False)
+    assert result.returncode == 0, result.stdout[-3000:]
+    assert str(tmp_path / "installed") in subprocess.run(
+        [str(BIN / "ansible-doc"), "exchange.firewall.plan"], env=env, cwd=tmp_path, capture_output=True,
+        text=True, timeout=120, check=False).stdout
+    assert json.loads((tmp_path / "out" / "plan.json").read_text())["hosts"]["edge01"]["rules"]
