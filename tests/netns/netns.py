@@ -22,6 +22,7 @@ For each firewalld host, `up` writes <state_dir>/<name>/python: an interpreter w
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -129,6 +130,17 @@ def add_link(link: dict, root: Path, index: int, prefix: str) -> None:
         nsenter(pid, ["ip", "link", "set", ifname, "up"])
 
 
+def load(path: str) -> dict:
+    """Read a topology; EXFW_NETNS_STATE_DIR overrides its state_dir (one per checkout or run)."""
+    topo = json.loads(Path(path).read_text())
+    if os.environ.get("EXFW_NETNS_STATE_DIR"):
+        topo["state_dir"] = os.environ["EXFW_NETNS_STATE_DIR"]
+    if "link_prefix" not in topo:
+        # veth names live briefly in the machine's namespace: make them unique per state dir.
+        topo["link_prefix"] = "x" + hashlib.sha1(topo["state_dir"].encode()).hexdigest()[:6]
+    return topo
+
+
 def up(topo: dict) -> None:
     down(topo)
     root = Path(topo["state_dir"])
@@ -183,7 +195,7 @@ def main(argv) -> int:
     if len(argv) < 3 or argv[1] not in ("up", "down", "exec"):
         print(__doc__, file=sys.stderr)
         return 2
-    topo = json.loads(Path(argv[2]).read_text())
+    topo = load(argv[2])
     if argv[1] == "up":
         up(topo)
     elif argv[1] == "down":
