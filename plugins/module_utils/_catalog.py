@@ -237,7 +237,6 @@ WINDOWS_ROLES = tuple(r for r, v in ROLES.items() if v["platform"] == "windows" 
 LINUX_ROLES = tuple(r for r, v in ROLES.items() if v["platform"] == "linux")
 EXCHANGE_INTERNAL = ("mailbox", "client_access", "hub_transport", "unified_messaging", "domain_controller")
 CLIENT_FRONTS = ("clients", "load_balancer", "reverse_proxy")
-CLIENT_DST = ("mailbox",)
 
 
 def _flow(fid, versions, src, dst, protocol, ports, purpose, cite, feature=None, scope=None,
