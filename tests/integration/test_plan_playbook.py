@@ -135,8 +135,13 @@ def test_bad_input_stops_the_run_before_anything_changes(tmp_path, case, mutate,
     assert "ex01" not in recap and "relay01" not in recap, "no managed host was contacted"
 
 
-@pytest.mark.parametrize("args", [["exchange.firewall.plan"], ["-t", "filter", "exchange.firewall.plan"],
+@pytest.mark.parametrize("args", [["exchange.firewall.plan"], ["exchange.firewall.firewalld_ruleset"],
+                                  ["exchange.firewall.win_firewall_ruleset"],
+                                  ["exchange.firewall.win_firewall_rule_state"],
+                                  ["-t", "filter", "exchange.firewall.plan"],
                                   ["-t", "filter", "exchange.firewall.plan_summary"],
+                                  ["-t", "filter", "exchange.firewall.win_firewall_rule_params"],
+                                  ["-t", "filter", "exchange.firewall.powershell_script"],
                                   ["-t", "role", "exchange.firewall.exchange_firewall"]])
 def test_ansible_doc_shows_the_plugins(args):
     result = subprocess.run([str(BIN / "ansible-doc"), *args], capture_output=True, text=True, timeout=120,

@@ -24,7 +24,7 @@ SITES = ["HQ", "DR", "BR"]
 
 @st.composite
 def organisations(draw):
-    version = draw(st.sampled_from(["2016", "2019", "se", "2013"]))
+    version = draw(st.sampled_from(["2016", "2019", "se", "2013", "2010"]))
     n_mbx = draw(st.integers(1, 6))
     n_edge = draw(st.integers(0, 2))
     n_dc = draw(st.integers(1, 3))
@@ -32,7 +32,8 @@ def organisations(draw):
     n_lb = draw(st.integers(0, 1))
     dual_stack = draw(st.booleans())
     groups = {"all": [], "exchange_mailbox": [], "exchange_edge": [], "domain_controllers": [],
-              "smtp_relays": [], "load_balancers": [], "exchange_witness": [], "exchange_client_access": []}
+              "smtp_relays": [], "load_balancers": [], "exchange_witness": [], "exchange_client_access": [],
+              "exchange_hub_transport": [], "exchange_unified_messaging": []}
     hostvars = {}
     counter = iter(range(1, 250))
 
@@ -58,9 +59,14 @@ def organisations(draw):
         if draw(st.booleans()):
             extra["exchange_firewall_features"] = {"pop3": draw(st.booleans()), "imap4": draw(st.booleans())}
         add(f"mbx{i}", "exchange_mailbox", extra)
-        if version == "2013" and draw(st.booleans()):
+        if version in ("2010", "2013") and draw(st.booleans()):
             groups["exchange_client_access"].append(f"mbx{i}")
-    sites = sorted({hostvars[h]["exchange_firewall_ad_site"] for h in groups["exchange_mailbox"]})
+        if version == "2010" and (i == 0 or draw(st.booleans())):
+            groups["exchange_hub_transport"].append(f"mbx{i}")
+        if version == "2010" and draw(st.booleans()):
+            groups["exchange_unified_messaging"].append(f"mbx{i}")
+    transport = groups["exchange_hub_transport"] if version == "2010" else groups["exchange_mailbox"]
+    sites = sorted({hostvars[h]["exchange_firewall_ad_site"] for h in transport})
     for i in range(n_edge):
         edge_vars = {"exchange_firewall_version": version, "exchange_firewall_edge_site": draw(st.sampled_from(sites))}
         add(f"edge{i}", "exchange_edge", edge_vars)
@@ -78,6 +84,7 @@ def organisations(draw):
         "exchange_firewall_networks": networks,
         "exchange_firewall_dags": dags,
         "exchange_firewall_outbound": draw(st.booleans()),
+        "exchange_firewall_allow_unverified": draw(st.booleans()),
         "exchange_firewall_features": {
             "hybrid": draw(st.booleans()) and "exchange_online" in networks,
             "external_access": draw(st.booleans()),
@@ -109,7 +116,7 @@ def _reference(topo, name):
                     continue
                 if flow["feature"] and not me["features"][flow["feature"]]:
                     continue
-                if not flow["verified"]:
+                if not flow["verified"] and not settings["allow_unverified"]:
                     continue
                 if flow["internal"] and internal_host:
                     org_needed = True
@@ -155,7 +162,7 @@ def _covers(rule, lo, hi, net):
     return ports_ok and any(net.version == n.version and net.subnet_of(n) for n in nets)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(organisations())
 def test_plan_properties(org):
     groups, hostvars, cfg = org
