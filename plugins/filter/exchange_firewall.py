@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.exchange.firewall.plugins.module_utils import _render_markdown, _windows
+from ansible_collections.exchange.firewall.plugins.module_utils import _render_csv, _render_markdown, _windows
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import (
     build_plan,
     host_vars,
@@ -37,6 +37,14 @@ def plan_summary(plan_data):
         raise AnsibleFilterError(f"exchange.firewall.plan_summary: not a plan ({exc})") from exc
 
 
+def plan_csv(plan_data):
+    """Render a plan as CSV, one row per rule."""
+    try:
+        return _render_csv.render(plain(plan_data))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise AnsibleFilterError(f"exchange.firewall.plan_csv: not a plan ({exc})") from exc
+
+
 def win_firewall_rule_params(rules, group=_windows.DEFAULT_GROUP):
     """Plan rules -> parameter sets for community.windows.win_firewall_rule (one per rule)."""
     try:
@@ -55,5 +63,10 @@ def powershell_script(rules, host, group=_windows.DEFAULT_GROUP, purge=True):
 
 class FilterModule:
     def filters(self):
-        return {"plan": plan, "plan_summary": plan_summary, "win_firewall_rule_params": win_firewall_rule_params,
-                "powershell_script": powershell_script}
+        return {
+            "plan": plan,
+            "plan_summary": plan_summary,
+            "plan_csv": plan_csv,
+            "win_firewall_rule_params": win_firewall_rule_params,
+            "powershell_script": powershell_script,
+        }

@@ -45,6 +45,7 @@ def test_plan_mode_writes_plan_json_and_summary(example_run):
     scripts = sorted(p.name for p in (out / "windows").iterdir())
     assert scripts == ["edge01.ps1", "ex01.ps1", "ex02.ps1", "ex03.ps1", "ex04.ps1", "fs01.ps1"]
     assert "New-NetFirewallRule -Name 'exfw-in-tcp-mailbox-site-hq'" in (out / "windows" / "edge01.ps1").read_text()
+    assert (out / "plan.csv").read_text().startswith("host,platform,roles,version,rule,")
     summary = (out / "plan.md").read_text()
     assert "## edge01" in summary and "`exfw-in-tcp-mailbox-site-hq`" in summary
     assert "network_firewalls" in plan and "fw01" in plan["network_firewalls"]
@@ -140,6 +141,7 @@ def test_bad_input_stops_the_run_before_anything_changes(tmp_path, case, mutate,
                                   ["exchange.firewall.win_firewall_rule_state"],
                                   ["-t", "filter", "exchange.firewall.plan"],
                                   ["-t", "filter", "exchange.firewall.plan_summary"],
+                                  ["-t", "filter", "exchange.firewall.plan_csv"],
                                   ["-t", "filter", "exchange.firewall.win_firewall_rule_params"],
                                   ["-t", "filter", "exchange.firewall.powershell_script"],
                                   ["-t", "role", "exchange.firewall.exchange_firewall"]])
