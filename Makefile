@@ -32,7 +32,7 @@ $(LINK):
 demo: venv collections
 	$(BIN)/ansible-playbook exchange_firewall.yml -e exchange_firewall_output_dir=$(OUTPUT)
 	@echo
-	@echo "Plan of the example organisation: $(OUTPUT)/plan.json (schema in README) and $(OUTPUT)/plan.md"
+	@echo "Plan of the example organisation: $(OUTPUT)/plan.json (schema in README), plan.md, plan.csv, windows/*.ps1"
 
 # pytest runs last, so its summary line closes the output.
 test: venv collections ruff sanity lint pytest
