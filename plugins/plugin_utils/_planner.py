@@ -83,7 +83,9 @@ def _get(settings: dict, key: str):
 def build_plan(groups, hostvars: dict, settings: dict) -> dict:
     """groups/hostvars/settings as plain dicts -> the plan. Raises PlanError on bad input."""
     topo = topology.build(groups, hostvars, settings)
-    candidates = [engine._public_flow(f) for f in engine.select_flows(topo)]
-    include = _select(_get(settings, "flows_include"), candidates, "flows_include")
-    exclude = _select(_get(settings, "flows_exclude"), candidates, "flows_exclude")
+    include, exclude = None, None
+    if _get(settings, "flows_include") or _get(settings, "flows_exclude"):
+        candidates = [engine._public_flow(f) for f in engine.select_flows(topo)]
+        include = _select(_get(settings, "flows_include"), candidates, "flows_include")
+        exclude = _select(_get(settings, "flows_exclude"), candidates, "flows_exclude")
     return engine.plan(topo, include, exclude)
