@@ -215,11 +215,11 @@ def plan(topology: dict, include_ids=None, exclude_ids=None) -> dict:
         "networks": {n: address_strings(v) for n, v in sorted(topology["networks"].items())},
         "hosts": hosts_out,
         "network_firewalls": firewalls,
-        "flows": {fid: _public_flow(used_flows[fid]) for fid in sorted(used_flows)},
+        "flows": {fid: public_flow(used_flows[fid]) for fid in sorted(used_flows)},
     }
 
 
-def _public_flow(flow: dict) -> dict:
+def public_flow(flow: dict) -> dict:
     return {
         "id": flow["id"], "versions": flow["versions"], "src": flow["src"], "dst": flow["dst"],
         "protocol": flow["protocol"], "ports": flow["ports"], "feature": flow["feature"],

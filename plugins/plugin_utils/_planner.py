@@ -85,7 +85,7 @@ def build_plan(groups, hostvars: dict, settings: dict) -> dict:
     topo = topology.build(groups, hostvars, settings)
     include, exclude = None, None
     if _get(settings, "flows_include") or _get(settings, "flows_exclude"):
-        candidates = [engine._public_flow(f) for f in engine.select_flows(topo)]
+        candidates = [engine.public_flow(f) for f in engine.select_flows(topo)]
         include = _select(_get(settings, "flows_include"), candidates, "flows_include")
         exclude = _select(_get(settings, "flows_exclude"), candidates, "flows_exclude")
     return engine.plan(topo, include, exclude)
