@@ -1,16 +1,27 @@
 # Copyright: exchange.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Action plugin for exchange.firewall.plan: computes the plan on the controller (docs: modules/plan.py)."""
+"""Action plugin for exchange.firewall.plan: computes the plan on the controller and, with
+``output_dir``, writes the whole output set in one step (docs: modules/plan.py)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import time
+from datetime import datetime, timezone
+
+from ansible import constants as C
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.exchange.firewall.plugins.module_utils import _render_markdown
+from ansible_collections.exchange.firewall.plugins.module_utils import _plan_schema, _render_markdown
+from ansible_collections.exchange.firewall.plugins.plugin_utils import _output, _outputs_render, _store
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import (
     build_plan,
+    collection_version,
+    fingerprint,
     host_vars,
+    non_default_settings,
     plain,
     settings_from,
 )
@@ -18,6 +29,11 @@ from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import 
 ARGUMENT_SPEC = {
     "settings": {"type": "dict"},
     "hosts": {"type": "list", "elements": "str"},
+    "output_dir": {"type": "path"},
+    "windows_scripts": {"type": "bool", "default": True},
+    "windows_group": {"type": "str", "default": "exchange.firewall"},
+    "from_plan": {"type": "raw"},
+    "store": {"type": "bool", "default": True},
 }
 
 
@@ -33,6 +49,8 @@ class ActionModule(ActionBase):
         if validation.error_messages:
             return dict(result, failed=True, msg="; ".join(validation.error_messages))
         args = validation.validated_parameters
+        timings = {}
+        started = time.perf_counter()
         groups = plain(task_vars.get("groups", {}))
         settings = settings_from(task_vars)
         settings.update(plain(args.get("settings") or {}))
@@ -41,14 +59,103 @@ class ActionModule(ActionBase):
             missing = sorted(set(args["hosts"]) - set(names))
             if missing:
                 return dict(result, failed=True, msg=f"hosts: {', '.join(missing)} not in the inventory")
+        hostvars = host_vars(task_vars["hostvars"], names)
+        timings["inventory_s"] = time.perf_counter() - started
         try:
-            plan = build_plan(groups, host_vars(task_vars["hostvars"], names), settings)
+            mark = time.perf_counter()
+            plan = build_plan(groups, hostvars, settings)
+            if args.get("from_plan") is not None:
+                plan = _approved(args["from_plan"], plan)
+            timings["engine_s"] = time.perf_counter() - mark
         except ValueError as exc:
+            if args.get("output_dir") and not self._play_context.check_mode:
+                _output.mark_failed(args["output_dir"], str(exc))
             return dict(result, failed=True, msg=str(exc))
         if args.get("hosts"):
             wanted = set(args["hosts"])
             plan["hosts"] = {h: v for h, v in plan["hosts"].items() if h in wanted}
         rules = sum(len(h["rules"]) for h in plan["hosts"].values())
         warnings = [f"{h}: {w}" for h, v in plan["hosts"].items() for w in v["warnings"]]
-        return dict(result, changed=False, plan=plan, summary=_render_markdown.render(plan),
-                    stats={"hosts": len(plan["hosts"]), "rules": rules}, plan_warnings=warnings)
+        result.update(changed=False, stats={"hosts": len(plan["hosts"]), "rules": rules}, plan_warnings=warnings,
+                      targets=_targets(plan))
+        meta = {"collection_version": collection_version(),
+                "inventory_fingerprint": fingerprint(groups, hostvars, settings),
+                "non_default_settings": non_default_settings(settings)}
+        if args.get("output_dir"):
+            try:
+                self._write(args, plan, meta, result, timings)
+            except (OSError, ValueError) as exc:
+                return dict(result, failed=True, msg=str(exc))
+        else:
+            plan["meta"] = dict(meta, generated_at=_now())
+            result["summary"] = _render_markdown.render(plan, plan["meta"])
+        result["plan"] = plan
+        if args["store"]:
+            # Written in check mode too: it is the run's private copy that the host entry point reads.
+            mark = time.perf_counter()
+            try:
+                result["store"] = _store.write(plan, _store.default_location(C.DEFAULT_LOCAL_TMP))
+            except (OSError, ValueError) as exc:
+                return dict(result, failed=True, msg=f"cannot write the rule-set store: {exc}")
+            timings["store_s"] = time.perf_counter() - mark
+        timings["total_s"] = time.perf_counter() - started
+        result["timings"] = {k: round(v, 3) for k, v in timings.items()}
+        return result
+
+    def _write(self, args, plan, meta, result, timings):
+        directory = args["output_dir"]
+        digest = hashlib.sha256(_outputs_render.plan_json(plan).encode()).hexdigest()
+        previous = _output.read_manifest(directory) or {}
+        # The generation time changes only when the plan does, so an unchanged plan rewrites nothing.
+        generated = previous.get("generated_at") if previous.get("plan_digest") == digest else None
+        plan["meta"] = dict(meta, generated_at=generated or _now())
+        mark = time.perf_counter()
+        files = _outputs_render.render_all(plan, args["windows_scripts"], args["windows_group"])
+        timings["render_s"] = time.perf_counter() - mark
+        changes = _output.plan_changes(directory, files)
+        changed = bool(changes["added"] or changes["changed"] or changes["removed"] or changes["failed_marker"])
+        check = self._play_context.check_mode
+        mark = time.perf_counter()
+        if changed and not check:
+            _output.write(directory, files, changes, {"plan_digest": digest, "generated_at": plan["meta"]["generated_at"]})
+        timings["write_s"] = time.perf_counter() - mark
+        verb = "would be written" if check else "written"
+        result["changed"] = changed
+        result["output"] = {
+            "directory": str(directory), "files": len(files),
+            "added": changes["added"], "changed": changes["changed"], "removed": changes["removed"],
+            "unchanged": len(changes["unchanged"]),
+            "msg": (f"{len(files)} files {verb} to {directory}" if changed
+                    else f"{directory} is up to date ({len(files)} files)"),
+        }
+        if self._task.diff and changed:
+            result["diff"] = _output.diff(directory, files, changes)
+
+
+def _approved(source, computed: dict) -> dict:
+    """An approved plan (a plan or the path of a plan.json) to apply instead of the computed one.
+
+    The inventory is still validated (the computed plan); hosts must exist in both.
+    """
+    if isinstance(source, str):
+        with open(source, encoding="utf-8") as handle:
+            source = json.load(handle)
+    plan = _plan_schema.check(plain(source), "exchange_firewall_plan")
+    unknown = sorted(set(plan["hosts"]) - set(computed["hosts"]))
+    if unknown:
+        raise ValueError(f"exchange_firewall_plan: hosts {', '.join(unknown)} are not planned hosts of this inventory")
+    return plan
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _targets(plan: dict) -> dict:
+    targets = {"linux": [], "windows": [], "network": []}
+    for name, host in plan["hosts"].items():
+        targets.setdefault(host["platform"], []).append(name)
+    for name, firewall in plan.get("network_firewalls", {}).items():
+        if firewall.get("status") == "planned":
+            targets["network"].append(name)
+    return targets

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.exchange.firewall.plugins.module_utils import _render_csv, _render_markdown, _windows
+from ansible_collections.exchange.firewall.plugins.module_utils import _plan_schema, _render_csv, _render_markdown, _windows
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import (
     build_plan,
     host_vars,
@@ -29,20 +29,57 @@ def plan(groups, hostvars, settings=None):
         raise AnsibleFilterError(str(exc)) from exc
 
 
+def _checked(plan_data, name):
+    try:
+        return _plan_schema.check(plain(plan_data), f"exchange.firewall.{name}")
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+
+
 def plan_summary(plan_data):
     """Render a plan as Markdown."""
+    plan_data = _checked(plan_data, "plan_summary")
     try:
-        return _render_markdown.render(plain(plan_data))
+        return _render_markdown.render(plan_data, plan_data.get("meta"))
     except (KeyError, TypeError, ValueError) as exc:
         raise AnsibleFilterError(f"exchange.firewall.plan_summary: not a plan ({exc})") from exc
 
 
-def plan_csv(plan_data):
-    """Render a plan as CSV, one row per rule."""
+def plan_csv(plan_data, table="rules"):
+    """Render a plan as CSV: one row per rule (``rules``) or per object address (``address_objects``)."""
+    plan_data = _checked(plan_data, "plan_csv")
+    renderers = {"rules": _render_csv.render, "address_objects": _render_csv.render_objects}
+    if table not in renderers:
+        raise AnsibleFilterError(f"exchange.firewall.plan_csv: table must be one of {', '.join(renderers)}")
     try:
-        return _render_csv.render(plain(plan_data))
+        return renderers[table](plan_data)
     except (KeyError, TypeError, ValueError) as exc:
         raise AnsibleFilterError(f"exchange.firewall.plan_csv: not a plan ({exc})") from exc
+
+
+def host_ruleset(plan_data, host):
+    """One host's entry of a plan with literal addresses in its rules (what the appliers take).
+
+    Reads only that host's entry and the objects and citations its rules name, so that applying
+    to N hosts stays linear whatever the plan's size.
+    """
+    host = str(host)
+    try:
+        if plan_data["schema_version"] != _plan_schema.SCHEMA_VERSION:
+            plan_data = _plan_schema.check(plain(plan_data), "exchange_firewall_plan")
+        entry = plan_data["hosts"].get(host) if host in plan_data["hosts"] else None
+        if entry is None:
+            return None
+        entry = plain(entry)
+        objects, citations = plan_data["address_objects"], plan_data["citations"]
+        subset = {"hosts": {host: entry},
+                  "address_objects": {r["remote_object"]: plain(objects[r["remote_object"]]) for r in entry["rules"]},
+                  "citations": {c: plain(citations[c]) for r in entry["rules"] for c in r["citation_ids"]}}
+        return _plan_schema.host_ruleset(subset, host)
+    except (KeyError, TypeError) as exc:
+        raise AnsibleFilterError(f"exchange.firewall.host_ruleset: not a plan of this collection ({exc})") from exc
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
 
 
 def win_firewall_rule_params(rules, group=_windows.DEFAULT_GROUP):
@@ -67,6 +104,7 @@ class FilterModule:
             "plan": plan,
             "plan_summary": plan_summary,
             "plan_csv": plan_csv,
+            "host_ruleset": host_ruleset,
             "win_firewall_rule_params": win_firewall_rule_params,
             "powershell_script": powershell_script,
         }

@@ -191,6 +191,21 @@ ROLES = {
                          "managed": False, "versions": (), "group": "network_firewalls"},
 }
 
+# How reports name the hosts of each role.
+ROLE_NAMES = {
+    "mailbox": "Mailbox servers",
+    "client_access": "Client Access servers",
+    "hub_transport": "Hub Transport servers",
+    "unified_messaging": "Unified Messaging servers",
+    "edge_transport": "Edge Transport servers",
+    "domain_controller": "domain controllers",
+    "dag_witness": "DAG witness servers",
+    "smtp_relay": "SMTP relays",
+    "load_balancer": "load balancers",
+    "reverse_proxy": "reverse proxies",
+    "network_firewall": "network firewalls",
+}
+
 # Named networks. ``internet`` defaults to everything; the others are empty until the user
 # declares them. Only Internet-facing networks may contain 0.0.0.0/0 or ::/0.
 NETWORKS = {

@@ -21,7 +21,7 @@ from ansible_collections.exchange.firewall.plugins.module_utils._ports import (
 )
 from ansible_collections.exchange.firewall.plugins.module_utils._topology import PlanError, collapse
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 ORG_LABEL = "organisation"
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 MAX_NAME = 64
@@ -57,23 +57,43 @@ def select_flows(topology: dict, include_ids=None, exclude_ids=None) -> list:
 
 
 class _Resolver:
-    """Resolves endpoint names to interned address sets (small ints), with caching.
+    """Resolves endpoints to interned address sets, each published once as a named address object.
 
-    Address sets are hashed once, when first resolved; rule grouping and rendering then work on
-    the set's id, which keeps the engine linear in the number of hosts.
+    Hosts are indexed by role, and by (role, AD site), (role, subscribed site) and (role, DAG), with
+    their addresses parsed once, so resolving a scoped set touches only the hosts it contains: the
+    engine stays linear in the number of hosts. Rules and policies refer to a set by its id; the
+    plan publishes each set once, under a stable, readable object name.
     """
 
     def __init__(self, topology: dict):
         self.topo = topology
         self.hosts = topology["hosts"]
+        self.nets = {}
         self.by_role = {}
+        self.by_site = {}
+        self.by_edge_site = {}
+        self.by_dag = {}
+        self.role_versions = {}
         for name in sorted(self.hosts):
-            for role in self.hosts[name]["roles"]:
-                self.by_role.setdefault(role, []).append(self.hosts[name])
+            host = self.hosts[name]
+            self.nets[name] = _host_nets(host)
+            for role in host["roles"]:
+                self.by_role.setdefault(role, []).append(host)
+                self.by_site.setdefault((role, host["ad_site"]), []).append(host)
+                self.by_edge_site.setdefault((role, host["edge_site"]), []).append(host)
+                if host["dag"] is not None:
+                    self.by_dag.setdefault((role, str(host["dag"])), []).append(host)
+                self.role_versions.setdefault(role, set()).add(host["version"])
+        self.witness_dags = {}
+        for dag in sorted(topology["dags"]):
+            witness = topology["dags"][dag]["witness"]
+            self.witness_dags[witness] = self.witness_dags.get(witness, ()) + (dag,)
         self.cache = {}
         self.interned = {}
         self.set_nets = []
         self.set_strings = []
+        self.names = {}       # set id -> object name
+        self.objects = {}     # object name -> {"kind", "sid", "description"}
 
     def intern(self, nets) -> int:
         nets = tuple(nets)
@@ -84,39 +104,102 @@ class _Resolver:
             self.set_strings.append(address_strings(nets))
         return sid
 
-    def org_set(self) -> int:
+    def publish(self, sid: int, name: str, kind: str, description: str, members=()) -> str:
+        """Give address set ``sid`` an object name (unique; the first owner of a name keeps it)."""
+        key = (name, sid)
+        if key in self.names:
+            return self.names[key]
+        unique, counter = name, 2
+        while unique in self.objects and self.objects[unique]["sid"] != sid:
+            unique = f"{name}-{counter}"
+            counter += 1
+        self.objects.setdefault(unique, {"kind": kind, "sid": sid, "description": description,
+                                         "members": sorted(members)})
+        self.names[key] = unique
+        return unique
+
+    def org_set(self):
         key = ("__org__",)
         if key not in self.cache:
-            nets = []
-            for host in self.hosts.values():
+            nets, members = [], []
+            for name, host in self.hosts.items():
                 if any(catalog.ROLES[r]["internal"] for r in host["roles"]):
-                    nets.extend(_host_nets(host))
-            self.cache[key] = self.intern(collapse(nets))
+                    nets.extend(self.nets[name])
+                    members.append(name)
+            sid = self.intern(collapse(nets))
+            obj = self.publish(sid, ORG_LABEL, "organisation",
+                               "Exchange servers and domain controllers (Microsoft's support rule)", members)
+            self.cache[key] = (sid, obj)
         return self.cache[key]
 
     def resolve(self, endpoint: str, flow: dict, local: dict, local_role: str):
-        """Return (label, address set id or None if undeclared) for ``endpoint`` as seen from ``local``."""
+        """(label, address set id or None if undeclared, object name) for ``endpoint`` seen from ``local``."""
         if endpoint not in catalog.ROLES:
             key = ("__net__", endpoint)
             if key not in self.cache:
                 nets = self.topo["networks"].get(endpoint)
-                self.cache[key] = self.intern(nets) if nets is not None else None
-            return endpoint, self.cache[key]
+                if nets is None:
+                    self.cache[key] = (None, None)
+                else:
+                    sid = self.intern(nets)
+                    self.cache[key] = (sid, self.publish(sid, endpoint, "network", f"network '{endpoint}'"))
+            sid, obj = self.cache[key]
+            return endpoint, sid, obj
         scope = flow["scope"]
         scope_key, label = self._scope_key(scope, endpoint, local, local_role)
         versions = tuple(flow["versions"]) if catalog.ROLES[endpoint]["exchange"] else None
         key = (endpoint, versions, scope, scope_key)
         cached = self.cache.get(key)
         if cached is None:
-            nets = []
-            for host in self.by_role.get(endpoint, ()):
-                if versions is not None and host["version"] not in versions:
-                    continue
-                if scope is not None and not self._related(scope, scope_key, host, endpoint):
-                    continue
-                nets.extend(_host_nets(host))
-            cached = self.cache[key] = self.intern(collapse(nets))
-        return label, cached
+            kept = [h for h in self._candidates(scope, scope_key, endpoint)
+                    if versions is None or h["version"] in versions]
+            nets = [n for h in kept for n in self.nets[h["name"]]]
+            sid = self.intern(collapse(nets))
+            name, description = self._object_name(endpoint, versions, scope, scope_key)
+            cached = self.cache[key] = (sid, self.publish(sid, name, "role", description, [h["name"] for h in kept]))
+        return label, cached[0], cached[1]
+
+    def _object_name(self, endpoint, versions, scope, scope_key):
+        name = endpoint
+        what = catalog.ROLE_NAMES.get(endpoint, endpoint)
+        present = self.role_versions.get(endpoint, set())
+        if versions is not None and not present <= set(versions):
+            kept = sorted(v for v in present if v in versions)
+            name += "-v" + "-".join(kept or ["none"])
+            what += f" (Exchange {', '.join(kept) or 'none'})"
+        if scope == "edge_subscription":
+            name += f"-site-{slug(scope_key)}"
+            what += (f" subscribed to AD site {scope_key}" if endpoint == "edge_transport"
+                     else f" in AD site {scope_key}")
+        elif scope == "dag":
+            name += f"-dag-{slug(scope_key)}"
+            what += f" in DAG {scope_key}"
+        elif scope == "witness":
+            kind, value = scope_key
+            dags = value if kind == "dags" else (value,)
+            name += f"-dag-{'-'.join(slug(d) for d in dags if d is not None) or 'none'}"
+            what += (f" of DAG {', '.join(str(d) for d in dags)}" if kind == "dags"
+                     else f" (witness of DAG {value})")
+        return name, what
+
+    def _candidates(self, scope, scope_key, endpoint) -> list:
+        if scope is None:
+            return self.by_role.get(endpoint, [])
+        if scope == "edge_subscription":
+            index = self.by_edge_site if endpoint == "edge_transport" else self.by_site
+            return index.get((endpoint, scope_key), [])
+        if scope == "dag":
+            return [] if scope_key is None else self.by_dag.get((endpoint, str(scope_key)), [])
+        if scope == "witness":
+            kind, value = scope_key
+            if kind == "dags":
+                return [h for dag in value for h in self.by_dag.get((endpoint, str(dag)), [])]
+            if value is None:
+                return []
+            witness = self.topo["dags"].get(str(value), {}).get("witness")
+            host = self.hosts.get(witness)
+            return [host] if host is not None and endpoint in host["roles"] else []
+        return []
 
     def _scope_key(self, scope, endpoint, local, local_role):
         if scope is None:
@@ -128,29 +211,25 @@ class _Resolver:
             return local["dag"], f"{endpoint}-dag-{slug(local['dag'])}"
         if scope == "witness":
             if local_role == "dag_witness":
-                dags = tuple(sorted(n for n, d in self.topo["dags"].items() if d["witness"] == local["name"]))
+                dags = self.witness_dags.get(local["name"], ())
                 return ("dags", dags), f"{endpoint}-dag-{'-'.join(slug(d) for d in dags) or 'none'}"
             return ("member", local["dag"]), f"{endpoint}-dag-{slug(local['dag'])}"
         raise PlanError(f"host '{local['name']}'", "exchange_firewall_extra_flows", f"unknown scope {scope!r}")
 
-    def _related(self, scope, scope_key, host, endpoint) -> bool:
-        if scope == "edge_subscription":
-            if endpoint == "edge_transport":
-                return host["edge_site"] == scope_key
-            return host["ad_site"] == scope_key
-        if scope == "dag":
-            return scope_key is not None and host["dag"] is not None and str(host["dag"]) == str(scope_key)
-        if scope == "witness":
-            kind, value = scope_key
-            if kind == "dags":
-                return host["dag"] is not None and str(host["dag"]) in value
-            if value is None:
-                return False
-            return self.topo["dags"].get(str(value), {}).get("witness") == host["name"]
-        return False
-
     def is_empty(self, sid: int) -> bool:
         return not self.set_nets[sid]
+
+    def address_objects(self, networks: dict) -> dict:
+        """Every published object, plus the declared networks no rule uses, sorted by name."""
+        for name, nets in networks.items():
+            self.resolve(name, {"scope": None, "versions": []}, {}, "")
+        out = {}
+        for name in sorted(self.objects):
+            obj = self.objects[name]
+            sid = obj["sid"]
+            out[name] = {"kind": obj["kind"], "addresses": self.set_strings[sid],
+                         "members": obj["members"], "description": obj["description"]}
+        return out
 
 
 def _host_nets(host: dict) -> list:
@@ -204,6 +283,11 @@ def plan(topology: dict, include_ids=None, exclude_ids=None) -> dict:
         if not any(catalog.ROLES[r]["managed"] for r in host["roles"]):
             continue
         hosts_out[name] = _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings)
+    public = {fid: public_flow(used_flows[fid]) for fid in sorted(used_flows)}
+    citations = {}
+    for flow in public.values():
+        for cite in flow["citations"]:
+            citations.setdefault(cite["id"], {"title": cite["title"], "url": cite["url"]})
     return {
         "schema_version": SCHEMA_VERSION,
         "settings": {
@@ -212,10 +296,11 @@ def plan(topology: dict, include_ids=None, exclude_ids=None) -> dict:
             "allow_unverified": settings["allow_unverified"],
             "rule_prefix": settings["rule_prefix"],
         },
-        "networks": {n: address_strings(v) for n, v in sorted(topology["networks"].items())},
+        "address_objects": resolver.address_objects(topology["networks"]),
+        "citations": dict(sorted(citations.items())),
         "hosts": hosts_out,
         "network_firewalls": firewalls,
-        "flows": {fid: public_flow(used_flows[fid]) for fid in sorted(used_flows)},
+        "flows": public,
     }
 
 
@@ -264,13 +349,13 @@ def _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings) -
     rules = []
     prefix = settings["rule_prefix"]
     if is_internal and allow_all:
-        org = resolver.org_set()
+        org, org_object = resolver.org_set()
         support = next(f for f in catalog.FLOWS if f["id"] == "org-support-rule")
         used_flows[support["id"]] = support
         for direction in ("in", "out") if settings["outbound"] else ("in",):
             ids = sorted(org_ids[direction] | {"org-support-rule"})
-            rules.append(_rule(f"{prefix}-{direction}-any-{ORG_LABEL}", direction, "any", [], org,
-                               [ORG_LABEL], ids, used_flows, resolver,
+            rules.append(_rule(f"{prefix}-{direction}-any-{ORG_LABEL}", direction, "any", [], org_object,
+                               [ORG_LABEL], ids, used_flows,
                                "All traffic with the other Exchange servers and the domain controllers "
                                "(Microsoft's support rule)."))
     names = {r["name"] for r in rules}
@@ -282,8 +367,8 @@ def _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings) -
         names.add(name)
         ports = format_ranges(merge_ranges(entry["ports"]))
         purposes = "; ".join(used_flows[f]["purpose"] for f in sorted(entry["flows"]))
-        rules.append(_rule(name, direction, protocol, ports, sid, labels, sorted(entry["flows"]), used_flows,
-                           resolver, purposes))
+        rules.append(_rule(name, direction, protocol, ports, min(entry["objects"]), labels, sorted(entry["flows"]),
+                           used_flows, purposes))
     rules.sort(key=lambda r: (r["direction"], r["name"]))
     mgmt_id = "mgmt-linux" if host["platform"] == "linux" else "mgmt-windows"
     if not any(mgmt_id in r["flow_ids"] for r in rules):
@@ -308,7 +393,7 @@ def _add_flow(host, role, flow, direction, remote_side, topology, resolver, grou
     ports = _flow_ports(flow, topology, host)
     remote_names = flow[remote_side]
     for endpoint in remote_names:
-        label, sid = resolver.resolve(endpoint, flow, host, role)
+        label, sid, obj = resolver.resolve(endpoint, flow, host, role)
         if sid is None:
             warnings.append(f"flow {flow['id']}: network '{endpoint}' is not declared in "
                             "exchange_firewall_networks, so no rule allows it")
@@ -316,8 +401,9 @@ def _add_flow(host, role, flow, direction, remote_side, topology, resolver, grou
         if resolver.is_empty(sid):
             continue
         key = (direction, flow["protocol"], sid)
-        entry = groups.setdefault(key, {"labels": set(), "flows": set(), "ports": []})
+        entry = groups.setdefault(key, {"labels": set(), "flows": set(), "ports": [], "objects": set()})
         entry["labels"].add(label)
+        entry["objects"].add(obj)
         entry["flows"].add(flow["id"])
         entry["ports"].extend(range_tuples(ports))
         used_flows[flow["id"]] = flow
@@ -335,22 +421,22 @@ def _rule_name(prefix, direction, protocol, labels, taken) -> str:
     return name
 
 
-def _rule(name, direction, protocol, ports, sid, labels, flow_ids, used_flows, resolver, description) -> dict:
-    citations, seen = [], set()
+def _rule(name, direction, protocol, ports, remote_object, labels, flow_ids, used_flows, description) -> dict:
+    citation_ids, seen = [], set()
     for fid in flow_ids:
         for cite in _citations(used_flows[fid]):
             if cite["url"] not in seen:
                 seen.add(cite["url"])
-                citations.append(cite)
+                citation_ids.append(cite["id"])
     return {
         "name": name,
         "direction": direction,
         "protocol": protocol,
         "local_ports": ports,
-        "remote_addresses": resolver.set_strings[sid],
+        "remote_object": remote_object,
         "remote_endpoints": labels,
         "action": "allow",
         "flow_ids": flow_ids,
-        "citations": citations,
+        "citation_ids": citation_ids,
         "description": description,
     }

@@ -1,68 +1,131 @@
 # Copyright: exchange.firewall contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Render a plan as a readable Markdown summary (for change requests and auditors). Pure."""
+"""Render a plan as a Markdown document for change requests and auditors. Pure.
+
+Rules name their remote side by address object; every object is listed once, with its member
+hosts and all of its addresses (never truncated), so the document grows linearly with the
+inventory. Every inventory-derived text is escaped (``_text.md``): no markup or HTML gets through.
+"""
 
 from __future__ import annotations
 
-MAX_LISTED_ADDRESSES = 6
+from ansible_collections.exchange.firewall.plugins.module_utils._text import md, md_code, md_link, natural_key
+
+ANY = (["0.0.0.0/0", "::/0"], ["0.0.0.0/0"], ["::/0"])
 
 
-def _cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
-def _addresses(rule) -> str:
-    addrs = rule["remote_addresses"]
-    if addrs in (["0.0.0.0/0", "::/0"], ["0.0.0.0/0"], ["::/0"]):
-        return "any (" + ", ".join(rule["remote_endpoints"]) + ")"
-    shown = ", ".join(addrs[:MAX_LISTED_ADDRESSES])
-    if len(addrs) > MAX_LISTED_ADDRESSES:
-        shown += f", ... ({len(addrs)} in all)"
-    return f"{', '.join(rule['remote_endpoints'])}: {shown}"
-
-
-def render(plan: dict) -> str:
+def _header(plan: dict, meta: dict) -> list:
     settings = plan["settings"]
-    lines = [
-        "# Exchange firewall plan",
-        "",
-        f"Schema version {plan['schema_version']}. Rule prefix `{settings['rule_prefix']}`; "
-        f"outbound rules {'on' if settings['outbound'] else 'off'}; intra-organisation traffic: "
-        f"`{settings['intra_org']}`; unverified flows {'allowed' if settings['allow_unverified'] else 'off'}.",
-        "",
-        "| Host | Platform | Roles | Version | Rules |",
-        "|---|---|---|---|---|",
+    rows = []
+    if meta.get("generated_at"):
+        rows.append(("Generated (UTC)", md(meta["generated_at"])))
+    if meta.get("collection_version"):
+        rows.append(("Collection", f"exchange.firewall {md(meta['collection_version'])}"))
+    if meta.get("inventory_fingerprint"):
+        rows.append(("Inventory fingerprint", md_code(meta["inventory_fingerprint"])))
+    rows.append(("Plan schema", str(plan["schema_version"])))
+    rows.append(("Rule prefix", md_code(settings["rule_prefix"])))
+    changed = meta.get("non_default_settings")
+    if changed is not None:
+        rows.append(("Settings that differ from the defaults",
+                     "; ".join(f"{md_code(k)} = {md_code(v)}" for k, v in sorted(changed.items())) or "none"))
+    rows.append(("Outbound rules", "on" if settings["outbound"] else "off"))
+    rows.append(("Intra-organisation traffic", md_code(settings["intra_org"])))
+    rows.append(("Unverified flows", "allowed" if settings["allow_unverified"] else "off"))
+    return ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
+
+
+def _sources(citation_ids, citations) -> str:
+    return "; ".join(md_link(c, citations[c]["url"]) for c in citation_ids)
+
+
+def _object_ref(name, objects) -> str:
+    obj = objects.get(name, {})
+    if obj.get("addresses") in ANY:
+        return f"any ({md_code(name)})"
+    return md_code(name)
+
+
+def _host_section(name, host, plan) -> list:
+    citations = plan["citations"]
+    objects = plan["address_objects"]
+    facts = [f"roles: {md(', '.join(host['roles']))}", f"version: {md(host['version'] or '-')}",
+             f"AD site: {md(host['ad_site'] or '-')}", f"DAG: {md(host['dag'] or '-')}"]
+    if host.get("edge_site"):
+        facts.append(f"subscribed to AD site: {md(host['edge_site'])}")
+    facts.append(f"addresses: {md(', '.join(host['addresses']))}")
+    lines = ["", f"## {md(name)}", "", "; ".join(facts) + ".", "",
+             "| Rule | Dir | Proto | Local ports | Remote (address object) | Purpose | Flows | Sources |",
+             "|---|---|---|---|---|---|---|---|"]
+    for rule in host["rules"]:
+        lines.append(
+            f"| {md_code(rule['name'])} | {rule['direction']} | {rule['protocol']} | "
+            f"{md(', '.join(rule['local_ports']) or 'any')} | {_object_ref(rule['remote_object'], objects)} | "
+            f"{md(rule['description'])} | {md(', '.join(rule['flow_ids']))} | "
+            f"{_sources(rule['citation_ids'], citations)} |")
+    if host["disabled_flows"]:
+        lines += ["", "Not opened: " + "; ".join(f"{md_code(d['id'])} ({md(d['reason'])})"
+                                                for d in host["disabled_flows"]) + "."]
+    for warning in host["warnings"]:
+        lines += ["", f"> Warning: {md(warning)}"]
+    return lines
+
+
+def _firewall_section(name, firewall, plan) -> list:
+    citations = plan["citations"]
+    lines = ["", f"## Network firewall {md(name)}", ""]
+    if firewall.get("status") != "planned":
+        return lines + [md(firewall.get("note", "not planned"))]
+    zones = firewall["zones"]
+    lines += [f"Provider: {md_code(firewall.get('provider') or 'none')}.", "",
+              "| Zone | Interfaces | Addresses |", "|---|---|---|"]
+    for zone, spec in zones.items():
+        lines.append(f"| {md_code(zone)} | {md(', '.join(spec.get('interfaces') or []) or '-')} | "
+                     f"{md(', '.join(spec['addresses']))} |")
+    services = firewall["services"]
+    lines += ["", "| Policy | From | To | Source | Destination | Services | Purpose | Flows | Sources |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for policy in firewall["policies"]:
+        svc = ", ".join(f"{services[s]['protocol']} {'/'.join(services[s]['ports']) or 'any'}"
+                        for s in policy["services"])
+        lines.append(
+            f"| {md_code(policy['name'])} | {md_code(policy['from_zone'])} | {md_code(policy['to_zone'])} | "
+            f"{', '.join(md_code(o) for o in policy['source'])} | "
+            f"{', '.join(md_code(o) for o in policy['destination'])} | {md(svc)} | "
+            f"{md(policy.get('description', ''))} | {md(', '.join(policy['flow_ids']))} | "
+            f"{_sources(policy.get('citation_ids', []), citations)} |")
+    for warning in firewall.get("warnings", []):
+        lines += ["", f"> Warning: {md(warning)}"]
+    return lines
+
+
+def render(plan: dict, meta: dict | None = None) -> str:
+    meta = meta or {}
+    lines = ["# Exchange firewall plan", ""] + _header(plan, meta) + [
+        "", "## Hosts", "",
+        "| Host | Platform | Roles | Version | AD site | DAG | Rules |",
+        "|---|---|---|---|---|---|---|",
     ]
     for name, host in plan["hosts"].items():
-        lines.append(f"| {_cell(name)} | {host['platform']} | {', '.join(host['roles'])} | "
-                     f"{host['version'] or '-'} | {len(host['rules'])} |")
+        lines.append(f"| {md(name)} | {host['platform']} | {md(', '.join(host['roles']))} | "
+                     f"{md(host['version'] or '-')} | {md(host['ad_site'] or '-')} | {md(host['dag'] or '-')} | "
+                     f"{len(host['rules'])} |")
     for name, host in plan["hosts"].items():
-        lines += ["", f"## {name}", "",
-                  f"Roles: {', '.join(host['roles'])}; version: {host['version'] or '-'}; AD site: "
-                  f"{host['ad_site'] or '-'}; addresses: {', '.join(host['addresses'])}.", "",
-                  "| Rule | Dir | Proto | Local ports | Remote | Flows | Sources |",
-                  "|---|---|---|---|---|---|---|"]
-        for rule in host["rules"]:
-            sources = "; ".join(f"[{c['id']}]({c['url']})" if c["url"] else c["title"] for c in rule["citations"])
-            lines.append(
-                f"| `{_cell(rule['name'])}` | {rule['direction']} | {rule['protocol']} | "
-                f"{', '.join(rule['local_ports']) or 'any'} | {_cell(_addresses(rule))} | "
-                f"{', '.join(rule['flow_ids'])} | {_cell(sources)} |")
-        if host["disabled_flows"]:
-            lines += ["", "Not opened: " + "; ".join(f"`{d['id']}` ({d['reason']})" for d in host["disabled_flows"])
-                      + "."]
-        for warning in host["warnings"]:
-            lines += ["", f"> Warning: {warning}"]
-    if plan["network_firewalls"]:
-        lines += ["", "## Network firewalls", ""]
-        for name, fw in plan["network_firewalls"].items():
-            lines.append(f"- {name}: {fw['note']}")
+        lines += _host_section(name, host, plan)
+    for name, firewall in plan.get("network_firewalls", {}).items():
+        lines += _firewall_section(name, firewall, plan)
+    lines += ["", "## Address objects", "",
+              "Each rule's remote side, listed once: the hosts it stands for and all of its addresses.", "",
+              "| Object | Kind | Members | Addresses | Description |", "|---|---|---|---|---|"]
+    objects = dict(plan["address_objects"])
+    for firewall in plan.get("network_firewalls", {}).values():
+        objects.update(firewall.get("address_objects", {}))
+    for name in sorted(objects):
+        obj = objects[name]
+        lines.append(f"| {md_code(name)} | {obj['kind']} | {md(', '.join(obj.get('members', [])) or '-')} | "
+                     f"{md(', '.join(obj['addresses']) or 'none')} | {md(obj['description'])} |")
     lines += ["", "## Sources", ""]
-    seen = {}
-    for flow in plan["flows"].values():
-        for cite in flow["citations"]:
-            seen.setdefault(cite["id"], cite)
-    for key in sorted(seen):
-        cite = seen[key]
-        lines.append(f"- **{key}**: {cite['title']}" + (f" <{cite['url']}>" if cite["url"] else ""))
+    for key in sorted(plan["citations"], key=natural_key):
+        cite = plan["citations"][key]
+        lines.append(f"- **{md(key)}**: {md_link(cite['title'], cite['url'])}")
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ the host (or ``organisation``) and the variable at fault, before anything else h
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import re
 
@@ -84,11 +85,10 @@ def _settings(settings: dict) -> dict:
     for key, default in SETTING_DEFAULTS.items():
         value = settings.get(VAR + key, settings.get(key))
         out[key] = default if value is None else value
-    known = set(SETTING_DEFAULTS) | set(HOST_VARS) | set(CONTROLLER_VARS)
-    unknown = sorted(k for k in settings if (k[len(VAR):] if k.startswith(VAR) else k) not in known)
+    unknown = sorted(k for k in settings if (k[len(VAR):] if k.startswith(VAR) else k) not in KNOWN_NAMES)
     if unknown:
         name = unknown[0][len(VAR):] if unknown[0].startswith(VAR) else unknown[0]
-        raise _org(name, "unknown setting (check the spelling; see the README's variable table)")
+        raise _org(name, "unknown setting" + _did_you_mean(name) + " (see the README's variable table)")
     for key in ("outbound", "allow_unverified", "allow_intra_org_filtering"):
         _bool(out[key], "organisation", VAR + key)
     for key in ("networks", "role_groups", "dags", "features"):
@@ -111,10 +111,31 @@ def _settings(settings: dict) -> dict:
 
 
 HOST_VARS = ("roles", "version", "ad_site", "dag", "edge_site", "addresses", "features")
+# Key under which a host's other exchange_firewall_* variable names may be passed (names only).
+OTHER_NAMES = "__exchange_firewall_names__"
 # Variables read by the roles and playbooks, not by the planner.
 CONTROLLER_VARS = ("mode", "output_dir", "flows_include", "flows_exclude", "plan", "provider", "purge",
                    "firewalld_zone", "firewalld_bind_sources", "firewalld_install", "management_ports",
                    "windows_group", "windows_harden_setup_rules", "windows_management_ports", "windows_scripts")
+
+
+KNOWN_NAMES = frozenset(SETTING_DEFAULTS) | frozenset(HOST_VARS) | frozenset(CONTROLLER_VARS)
+
+
+def _did_you_mean(name: str) -> str:
+    close = difflib.get_close_matches(name, sorted(KNOWN_NAMES), n=1, cutoff=0.6)
+    return f" (did you mean exchange_firewall_{close[0]}?)" if close else " (check the spelling)"
+
+
+def _check_names(hostvars: dict) -> None:
+    """A misspelt exchange_firewall_* variable on any host (host_vars, group_vars) is an error."""
+    for host in sorted(hostvars):
+        hvars = hostvars[host]
+        names = set(hvars.get(OTHER_NAMES, ())) | {k for k in hvars if k.startswith(VAR)}
+        for key in sorted(names):
+            name = key[len(VAR):]
+            if name not in KNOWN_NAMES:
+                raise _host(host, name, "unknown variable" + _did_you_mean(name))
 
 
 def _networks(raw: dict, internet_facing: list) -> dict:
@@ -267,6 +288,7 @@ def _version(host: str, hvars: dict):
 def build(groups: dict, hostvars: dict, settings: dict | None = None) -> dict:
     """Validate the inventory and return the topology the engine consumes."""
     cfg = _settings(settings or {})
+    _check_names(hostvars)
     role_groups = _role_groups(cfg["role_groups"], groups)
     networks = _networks(cfg["networks"], cfg["internet_facing_networks"])
 
@@ -369,13 +391,17 @@ def _check_sites_and_dags(hosts: dict, cfg: dict) -> None:
 
 
 def _dag_table(hosts: dict, cfg: dict) -> dict:
+    members = {}
+    for host, entry in hosts.items():
+        if entry["dag"] is not None:
+            members.setdefault(str(entry["dag"]), []).append(host)
     table = {}
     for name, spec in cfg["dags"].items():
         port = spec.get("replication_port")
         table[str(name)] = {
             "witness": spec.get("witness"),
             "replication_port": [str(port)] if port is not None else None,
-            "members": sorted(h for h, e in hosts.items() if e["dag"] is not None and str(e["dag"]) == str(name)),
+            "members": sorted(members.get(str(name), [])),
         }
     return table
 

@@ -9,7 +9,11 @@ runs topology -> engine.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import re
 from collections.abc import Mapping
+from pathlib import Path
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _engine as engine
 from ansible_collections.exchange.firewall.plugins.module_utils import _topology as topology
@@ -30,15 +34,28 @@ def plain(value):
     return str(value)
 
 
+HOST_KEYS = frozenset([PREFIX + k for k in topology.HOST_VARS] + ["ansible_host"])
+
+
 def host_vars(hostvars, hosts) -> dict:
-    """Only the planner's variables of each host (avoids templating everything)."""
+    """Each host's own planner variables, templated; the names of its other ``exchange_firewall_*``.
+
+    Organisation-wide settings (networks, DAGs...) reach every host through group_vars; they are
+    read once, from the play's variables, and only their names are collected per host (so that a
+    misspelt variable is still found), which keeps this linear in the number of hosts.
+    """
     out = {}
     for host in hosts:
         hv = hostvars[host]
         wanted = {}
+        others = []
         for key in hv.keys():
-            if key.startswith(PREFIX) or key == "ansible_host":
+            if key in HOST_KEYS:
                 wanted[key] = plain(hv[key])
+            elif key.startswith(PREFIX):
+                others.append(key)
+        if others:
+            wanted[topology.OTHER_NAMES] = sorted(others)
         out[host] = wanted
     return out
 
@@ -78,6 +95,48 @@ def _select(expression, flows, variable):
 
 def _get(settings: dict, key: str):
     return settings.get(PREFIX + key, settings.get(key))
+
+
+def collection_version() -> str:
+    """This collection's version: MANIFEST.json when installed, galaxy.yml in a checkout."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        return json.loads((root / "MANIFEST.json").read_text())["collection_info"]["version"]
+    except (OSError, ValueError, KeyError):
+        pass
+    try:
+        match = re.search(r"^version:\s*['\"]?([^'\"\s]+)", (root / "galaxy.yml").read_text(), re.M)
+    except OSError:
+        match = None
+    return match.group(1) if match else "unknown"
+
+
+def fingerprint(groups, hostvars: dict, settings: dict) -> str:
+    """A hash of everything the planner reads: the same inventory always gives the same fingerprint."""
+    data = json.dumps([groups, hostvars, settings], sort_keys=True, separators=(",", ":"), default=str)
+    return "sha256:" + hashlib.sha256(data.encode()).hexdigest()
+
+
+def non_default_settings(settings: dict) -> dict:
+    """The organisation settings (and toggles) given a value other than the default, as short text."""
+    out = {}
+    for key, default in topology.SETTING_DEFAULTS.items():
+        value = _get(settings, key)
+        if value is None or value == default:
+            continue
+        if key == "features":
+            for name, on in sorted(value.items()):
+                spec = topology.catalog.FEATURES.get(name)
+                if spec is None or on != spec["default"]:
+                    out[f"features.{name}"] = json.dumps(on)
+        elif isinstance(value, (dict, list)):
+            out[key] = f"{len(value)} entries"
+        else:
+            out[key] = json.dumps(value)
+    for key in SELECT_VARS:
+        if _get(settings, key):
+            out[key] = str(_get(settings, key))
+    return out
 
 
 def build_plan(groups, hostvars: dict, settings: dict) -> dict:
