@@ -154,3 +154,13 @@ def parse_powershell_hashtable(text: str):
         return int(text[start:pos])
 
     return value()
+
+
+def expanded(plan: dict) -> dict:
+    """The plan with every host's rules expanded (literal addresses and citations, schema-1 shaped)."""
+    from ansible_collections.exchange.firewall.plugins.module_utils._plan_schema import expand_rules
+
+    out = dict(plan, hosts={})
+    for name, host in plan["hosts"].items():
+        out["hosts"][name] = dict(host, rules=expand_rules(plan, name))
+    return out

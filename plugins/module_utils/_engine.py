@@ -92,8 +92,9 @@ class _Resolver:
         self.interned = {}
         self.set_nets = []
         self.set_strings = []
-        self.names = {}       # set id -> object name
-        self.objects = {}     # object name -> {"kind", "sid", "description"}
+        self.names = {}       # (name, set id) -> object name
+        self.objects = {}     # object name -> {"kind", "sid", "description", "members"}
+        self.used = set()     # object names that rules refer to
 
     def intern(self, nets) -> int:
         nets = tuple(nets)
@@ -220,11 +221,11 @@ class _Resolver:
         return not self.set_nets[sid]
 
     def address_objects(self, networks: dict) -> dict:
-        """Every published object, plus the declared networks no rule uses, sorted by name."""
-        for name, nets in networks.items():
-            self.resolve(name, {"scope": None, "versions": []}, {}, "")
+        """The objects rules refer to, plus every declared network, sorted by name."""
+        for name in networks:
+            self.used.add(self.resolve(name, {"scope": None, "versions": []}, {}, "")[2])
         out = {}
-        for name in sorted(self.objects):
+        for name in sorted(self.used):
             obj = self.objects[name]
             sid = obj["sid"]
             out[name] = {"kind": obj["kind"], "addresses": self.set_strings[sid],
@@ -350,6 +351,7 @@ def _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings) -
     prefix = settings["rule_prefix"]
     if is_internal and allow_all:
         org, org_object = resolver.org_set()
+        resolver.used.add(org_object)
         support = next(f for f in catalog.FLOWS if f["id"] == "org-support-rule")
         used_flows[support["id"]] = support
         for direction in ("in", "out") if settings["outbound"] else ("in",):
@@ -404,6 +406,7 @@ def _add_flow(host, role, flow, direction, remote_side, topology, resolver, grou
         entry = groups.setdefault(key, {"labels": set(), "flows": set(), "ports": [], "objects": set()})
         entry["labels"].add(label)
         entry["objects"].add(obj)
+        resolver.used.add(obj)
         entry["flows"].add(flow["id"])
         entry["ports"].extend(range_tuples(ports))
         used_flows[flow["id"]] = flow

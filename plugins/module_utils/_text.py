@@ -18,7 +18,7 @@ _CONTROL = re.compile("[\x00-\x08\x0e-\x1f\x7f]")
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#|~&$])")
 _NUMBERS = re.compile(r"(\d+)")
 # OWASP CSV injection: a cell starting with one of these is a formula in spreadsheet programs.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 
 
 def one_line(text) -> str:
@@ -58,9 +58,8 @@ def md_link(text, url) -> str:
 
 
 def csv_cell(value) -> str:
-    """A spreadsheet cell that can never be a formula (a leading quote, as OWASP recommends)."""
-    text = "" if value is None else str(value)
-    text = _CONTROL.sub("", text)
+    """A one-line spreadsheet cell that can never be a formula (a leading quote, as OWASP recommends)."""
+    text = "" if value is None else one_line(value)
     if text.startswith(_FORMULA_START):
         return "'" + text
     return text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -36,16 +37,20 @@ def test_plan_mode_writes_plan_json_and_summary(example_run):
     result, out = example_run
     assert result.returncode == 0, result.stdout + result.stderr
     plan = json.loads((out / "plan.json").read_text())
-    assert plan["schema_version"] == 1
+    assert plan["schema_version"] == 2
     assert set(plan["hosts"]) == {"edge01", "ex01", "ex02", "ex03", "ex04", "fs01", "relay01"}
     for host in plan["hosts"].values():
         for rule in host["rules"]:
-            assert set(rule) >= {"name", "direction", "protocol", "local_ports", "remote_addresses", "action",
-                                 "flow_ids", "citations"}
+            assert set(rule) >= {"name", "direction", "protocol", "local_ports", "remote_object", "action",
+                                 "flow_ids", "citation_ids"}
+            assert rule["remote_object"] in plan["address_objects"]
+    assert plan["meta"]["collection_version"] and plan["meta"]["inventory_fingerprint"].startswith("sha256:")
+    assert sorted(p.name for p in out.iterdir()) == [".exchange-firewall.json", "address-objects.csv", "plan.csv",
+                                                     "plan.json", "plan.md", "windows"]
     scripts = sorted(p.name for p in (out / "windows").iterdir())
     assert scripts == ["edge01.ps1", "ex01.ps1", "ex02.ps1", "ex03.ps1", "ex04.ps1", "fs01.ps1"]
     assert "New-NetFirewallRule -Name 'exfw-in-tcp-mailbox-site-hq'" in (out / "windows" / "edge01.ps1").read_text()
-    assert (out / "plan.csv").read_text().startswith("host,platform,roles,version,rule,")
+    assert (out / "plan.csv").read_text().startswith("kind,device,platform,roles,version,rule,")
     summary = (out / "plan.md").read_text()
     assert "## edge01" in summary and "`exfw-in-tcp-mailbox-site-hq`" in summary
     assert "network_firewalls" in plan and "fw01" in plan["network_firewalls"]
@@ -59,10 +64,15 @@ def test_plan_mode_contacts_no_managed_host(example_run):
         assert host not in recap
 
 
+def without_meta(plan):
+    return {k: v for k, v in plan.items() if k != "meta"}
+
+
 def test_playbook_plan_equals_engine_plan(example_run):
     out = example_run[1]
     groups, hostvars, settings = load_inventory()
-    assert json.loads((out / "plan.json").read_text()) == json.loads(json.dumps(build_plan(groups, hostvars, settings)))
+    assert without_meta(json.loads((out / "plan.json").read_text())) == \
+        json.loads(json.dumps(build_plan(groups, hostvars, settings)))
 
 
 def test_filter_twin_gives_the_same_plan(tmp_path, example_run):
@@ -78,7 +88,7 @@ def test_filter_twin_gives_the_same_plan(tmp_path, example_run):
     }]))
     result = run_playbook(["-i", str(ROOT / "examples" / "inventory"), str(playbook)])
     assert result.returncode == 0, result.stdout + result.stderr
-    assert json.loads((tmp_path / "filter.json").read_text()) == json.loads((out / "plan.json").read_text())
+    assert json.loads((tmp_path / "filter.json").read_text()) == without_meta(json.loads((out / "plan.json").read_text()))
 
 
 def _bad_inventory(tmp_path, mutate):
@@ -182,3 +192,87 @@ def test_the_collection_builds_installs_and_plans_from_the_installed_copy(tmp_pa
         [str(BIN / "ansible-doc"), "exchange.firewall.plan"], env=env, cwd=tmp_path, capture_output=True,
         text=True, timeout=120, check=False).stdout
     assert json.loads((tmp_path / "out" / "plan.json").read_text())["hosts"]["edge01"]["rules"]
+
+
+# ---- the output set as a user sees it ------------------------------------------------------------
+
+def _plan(out, *extra, inventory=None):
+    args = ["exchange_firewall.yml", "-e", f"exchange_firewall_output_dir={out}", *extra]
+    if inventory:
+        args = ["-i", str(inventory), *args]
+    return run_playbook(args)
+
+
+def _snapshot(directory):
+    return {str(p.relative_to(directory)): p.read_bytes() for p in sorted(directory.rglob("*")) if p.is_file()}
+
+
+def test_an_unchanged_plan_rewrites_nothing(tmp_path):
+    out = tmp_path / "out"
+    first = _plan(out)
+    assert first.returncode == 0 and "changed=1" in first.stdout.split("PLAY RECAP", 1)[1]
+    before = _snapshot(out)
+    second = _plan(out)
+    assert second.returncode == 0, second.stdout
+    assert "is up to date (10 files)" in second.stdout
+    assert "changed=0" in second.stdout.split("PLAY RECAP", 1)[1]
+    assert _snapshot(out) == before, "same bytes, generation time included"
+
+
+def test_check_mode_says_would_be_written_and_writes_nothing(tmp_path):
+    out = tmp_path / "out"
+    result = _plan(out, "--check", "--diff")
+    assert result.returncode == 0, result.stdout
+    assert "10 files would be written to" in result.stdout and " written to " not in result.stdout.replace(
+        "would be written to", "")
+    assert "+++ after: " in result.stdout, "--diff shows the new files"
+    assert not out.exists()
+
+
+def test_a_host_that_leaves_the_inventory_leaves_the_output_set(tmp_path):
+    out = tmp_path / "out"
+    assert _plan(out).returncode == 0
+    assert (out / "windows" / "ex04.ps1").exists()
+    inv = _bad_inventory(tmp_path, lambda c, o: _mbx(c).pop("ex04"))
+    result = _plan(out, inventory=inv)
+    assert result.returncode == 0, result.stdout
+    assert not (out / "windows" / "ex04.ps1").exists()
+    assert "ex04" not in json.loads((out / "plan.json").read_text())["hosts"]
+
+
+def test_a_failed_run_marks_the_previous_set_and_changes_nothing_else(tmp_path):
+    out = tmp_path / "out"
+    assert _plan(out).returncode == 0
+    before = _snapshot(out)
+    inv = _bad_inventory(tmp_path, lambda c, o: o["exchange_firewall_networks"].update(clients=["10.20.0.0/33"]))
+    result = _plan(out, inventory=inv)
+    assert result.returncode != 0
+    after = _snapshot(out)
+    assert after.pop("LAST-RUN-FAILED.txt").decode().count("invalid CIDR '10.20.0.0/33'") == 1
+    assert after == before
+    assert _plan(out).returncode == 0
+    assert not (out / "LAST-RUN-FAILED.txt").exists()
+
+
+def test_an_output_directory_with_other_files_is_refused(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "budget.xlsx").write_text("not ours")
+    result = _plan(out)
+    assert result.returncode != 0
+    assert "holds files this collection did not write (budget.xlsx)" in result.stdout
+    assert sorted(p.name for p in out.iterdir()) == ["budget.xlsx"]
+
+
+def test_apply_hosts_read_only_their_own_rule_set(tmp_path):
+    """The apply path up to contacting hosts: targets from the plan, each host's rules from the store."""
+    out = tmp_path / "out"
+    result = run_playbook(["-i", str(ROOT / "examples" / "inventory"),
+                           str(ROOT / "benchmarks" / "playbooks" / "apply_orchestration.yml"),
+                           "-e", f"exchange_firewall_output_dir={out}", "-e", "exchange_firewall_mode=apply", "-v"])
+    assert result.returncode == 0, result.stdout[-3000:]
+    recap = result.stdout.split("PLAY RECAP", 1)[1]
+    for host in ("edge01", "ex01", "ex02", "ex03", "ex04", "fs01", "relay01"):
+        assert re.search(rf"^{host}\s+: ok=1 ", recap, re.M), host
+    for host in ("dc01", "dc02", "fw01"):
+        assert host not in recap

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from helpers import load_inventory, small_org
+from helpers import expanded, load_inventory, small_org
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _engine as engine
 from ansible_collections.exchange.firewall.plugins.module_utils import _topology as topology
@@ -37,6 +37,10 @@ EXPECTED_EX01 = [
 ]
 
 
+def expanded_plan(*args):
+    return expanded(build_plan(*args))
+
+
 def summary(rules):
     return [(r["name"], r["protocol"], r["local_ports"], r["remote_addresses"], r["flow_ids"]) for r in rules]
 
@@ -44,7 +48,7 @@ def summary(rules):
 @pytest.fixture(scope="module")
 def example_plan():
     groups, hostvars, settings = load_inventory()
-    return build_plan(groups, hostvars, settings)
+    return expanded_plan(groups, hostvars, settings)
 
 
 def test_example_edge_rule_set(example_plan):
@@ -94,7 +98,7 @@ def test_every_rule_is_cited_and_named_with_the_prefix(example_plan):
 
 def test_plan_is_json_serialisable_and_deterministic(example_plan):
     groups, hostvars, settings = load_inventory()
-    again = build_plan(dict(reversed(list(groups.items()))), dict(reversed(list(hostvars.items()))), settings)
+    again = expanded_plan(dict(reversed(list(groups.items()))), dict(reversed(list(hostvars.items()))), settings)
     assert json.dumps(again, sort_keys=False) == json.dumps(example_plan, sort_keys=False)
 
 
@@ -102,7 +106,7 @@ def plan_small(**changes):
     groups, hostvars, settings = small_org()
     for key, value in changes.items():
         settings["exchange_firewall_" + key] = value
-    return build_plan(groups, hostvars, settings)
+    return expanded_plan(groups, hostvars, settings)
 
 
 def test_no_edge_means_direct_internet_mail_on_mailbox():
@@ -133,7 +137,7 @@ def test_dag_replication_port_setting_applies_in_per_port_mode():
     settings["exchange_firewall_dags"]["DAG1"]["replication_port"] = 64400
     settings["exchange_firewall_intra_org"] = "per_port"
     settings["exchange_firewall_allow_intra_org_filtering"] = True
-    rules = build_plan(groups, hostvars, settings)["hosts"]["mbx1"]["rules"]
+    rules = expanded_plan(groups, hostvars, settings)["hosts"]["mbx1"]["rules"]
     assert not [r for r in rules if r["protocol"] == "any"]
     dag = [r for r in rules if "dag-replication" in r["flow_ids"]]
     assert dag and "64400" in dag[0]["local_ports"] and "64327" not in dag[0]["local_ports"]
@@ -161,7 +165,7 @@ def test_extra_flows_are_planned_with_their_citation():
     groups, hostvars, settings = small_org()
     settings["exchange_firewall_networks"]["backup"] = ["10.9.0.0/24"]
     settings["exchange_firewall_extra_flows"] = extra
-    rules = build_plan(groups, hostvars, settings)["hosts"]["mbx1"]["rules"]
+    rules = expanded_plan(groups, hostvars, settings)["hosts"]["mbx1"]["rules"]
     backup = next(r for r in rules if r["name"] == "exfw-in-tcp-backup")
     assert backup["local_ports"] == ["10000"] and backup["remote_addresses"] == ["10.9.0.0/24"]
     assert backup["citations"] == [{"title": "Vendor guide", "url": "https://backup.example/ports",
@@ -171,7 +175,7 @@ def test_extra_flows_are_planned_with_their_citation():
 def test_undeclared_network_gives_a_warning_not_a_rule():
     groups, hostvars, settings = small_org()
     del settings["exchange_firewall_networks"]["clients"]
-    host = build_plan(groups, hostvars, settings)["hosts"]["mbx1"]
+    host = expanded_plan(groups, hostvars, settings)["hosts"]["mbx1"]
     assert "exfw-in-tcp-clients" not in [r["name"] for r in host["rules"]]
     assert any("network 'clients' is not declared" in w for w in host["warnings"])
 
@@ -181,14 +185,14 @@ def test_unverified_flows_stay_off_unless_allowed():
     for h in ("mbx1", "mbx2"):
         hostvars[h]["exchange_firewall_version"] = "2010"
     groups["exchange_client_access"] = ["mbx1"]
-    host = build_plan(groups, hostvars, settings)["hosts"]["mbx1"]
+    host = expanded_plan(groups, hostvars, settings)["hosts"]["mbx1"]
     reasons = {d["id"]: d["reason"] for d in host["disabled_flows"]}
     assert reasons["cas2010-http-clients"].startswith("unverified")
     ports = {p for r in host["rules"] for p in r["local_ports"]}
     assert "80" not in {p for r in host["rules"] if r["name"] == "exfw-in-tcp-clients" for p in r["local_ports"]}
     assert "135" in ports and "49152-65535" in ports   # Outlook MAPI/RPC on the 2010 CAS
     settings["exchange_firewall_allow_unverified"] = True
-    host = build_plan(groups, hostvars, settings)["hosts"]["mbx1"]
+    host = expanded_plan(groups, hostvars, settings)["hosts"]["mbx1"]
     clients = next(r for r in host["rules"] if r["name"] == "exfw-in-tcp-clients")
     assert "80" in clients["local_ports"]
 
@@ -199,7 +203,7 @@ def test_rpc_static_ports_replace_the_dynamic_range_2010():
         hostvars[h]["exchange_firewall_version"] = "2010"
     groups["exchange_client_access"] = ["mbx1"]
     settings["exchange_firewall_rpc_dynamic_ports"] = [59531, 59532]
-    clients = next(r for r in build_plan(groups, hostvars, settings)["hosts"]["mbx1"]["rules"]
+    clients = next(r for r in expanded_plan(groups, hostvars, settings)["hosts"]["mbx1"]["rules"]
                    if r["name"] == "exfw-in-tcp-clients")
     assert clients["local_ports"] == ["135", "443", "59531-59532"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import json
 
+from helpers import expanded
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -167,7 +168,8 @@ def _covers(rule, lo, hi, net):
 def test_plan_properties(org):
     groups, hostvars, cfg = org
     topo = topology.build(groups, hostvars, cfg)
-    plan = engine.plan(topo)
+    compact = engine.plan(topo)
+    plan = expanded(compact)
     facing = set(topo["settings"]["internet_facing_networks"])
     for name, host in plan["hosts"].items():
         need, org_needed = _reference(topo, name)
@@ -209,4 +211,7 @@ def test_plan_properties(org):
     # 3. deterministic, whatever the inventory order.
     again = engine.plan(topology.build(dict(reversed(list(groups.items()))),
                                        dict(reversed(list(hostvars.items()))), cfg))
-    assert json.dumps(again) == json.dumps(plan)
+    assert json.dumps(again) == json.dumps(compact)
+    # 4. every object a rule names is defined once, and the plan names no object it does not define.
+    used = {r["remote_object"] for h in compact["hosts"].values() for r in h["rules"]}
+    assert used <= set(compact["address_objects"])

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from helpers import ROOT, load_inventory, module_doc, parse_powershell_hashtable, spec_from_doc
+from helpers import ROOT, expanded, load_inventory, module_doc, parse_powershell_hashtable, spec_from_doc
 
 from ansible_collections.exchange.firewall.plugins.action import win_firewall_ruleset as action
 from ansible_collections.exchange.firewall.plugins.module_utils import _windows as win
@@ -15,6 +15,10 @@ from ansible_collections.exchange.firewall.plugins.module_utils._ruleset_spec im
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import build_plan
 
 MODULES = ROOT / "plugins" / "modules"
+
+
+def expanded_plan(*args):
+    return expanded(build_plan(*args))
 
 
 def _canon(spec: dict) -> dict:
@@ -80,7 +84,7 @@ def community_spec():
 
 @pytest.fixture(scope="module")
 def example_plan():
-    return build_plan(*load_inventory())
+    return expanded_plan(*load_inventory())
 
 
 def test_every_fallback_parameter_set_is_valid_for_the_community_module(community_spec, example_plan):
