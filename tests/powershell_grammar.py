@@ -242,6 +242,8 @@ def value(script: Script, node):
         if text not in constants:
             raise ValueError(f"variable {text} is not a literal")
         return constants[text]
+    if kind == "cast_expression":  # [char[]]@(...): the value cast
+        return value(script, [c for c in node.named_children if c.type != "type_literal"][-1])
     if kind == "decimal_integer_literal":
         return int(script.text_of(node))
     if len(node.named_children) == 1:

@@ -74,8 +74,9 @@ class ActionModule(ActionBase):
         operations = plan["operations"] + (setup if harden == "disable" else [])
         before = [win.normalise(r) for r in gathered.get("rules", []) if r.get("Group") == group]
         if plan["unmanaged"]:
-            result.setdefault("warnings", []).append(f"rules of the group '{group}' whose Name does not start with '{prefix}-' are left "
-                                  f"alone (not planned, never removed): {', '.join(plan['unmanaged'])}")
+            result.setdefault("warnings", []).append(
+                f"rules of the group '{group}' whose Name does not start with '{prefix}-' are left alone "
+                f"(not planned, never removed): {', '.join(plan['unmanaged'])}")
         result.update(
             changed=bool(operations), group=group, operations=operations, setup_rules_to_disable=setup,
             unmanaged_rules=plan["unmanaged"], round_trips=self._round_trips,

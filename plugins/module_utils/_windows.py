@@ -396,8 +396,11 @@ def ps_quote(text) -> str:
     in a row. If so, the first is the 'escape' and append the second quote"). Doubling every one of
     the five therefore keeps the value exact: ``’`` becomes ``’’``, which PowerShell reads back as
     ``’``. Doubling only the ASCII apostrophe (as about_Quoting_Rules shows) would let a
-    U+2019 in the value end the string early.
+    U+2019 in the value end the string early. NUL is refused: PowerShell's tokenizer uses it as its
+    end-of-input mark.
     """
+    if "\x00" in str(text):
+        raise WindowsRuleError(f"a NUL character cannot be written into a PowerShell script: {str(text)!r}")
     return "'" + "".join(c + c if c in SINGLE_QUOTES else c for c in str(text)) + "'"
 
 
