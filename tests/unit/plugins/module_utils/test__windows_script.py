@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from helpers import load_inventory
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, find, given, settings
 from hypothesis import strategies as st
 from powershell_cmdlets import check_call
 from powershell_grammar import (
@@ -213,16 +213,7 @@ def _baseline():
     return BASELINE
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(name=HOSTILE, flow=HOSTILE, flow2=HOSTILE, cite=HOSTILE, title=HOSTILE, host=HOSTILE, group=HOSTILE)
-def test_hostile_inventory_text_stays_inside_its_literals(name, flow, flow2, cite, title, host, group):
-    values = {"name": _refused_removed(name), "flow": flow, "flow2": flow2, "cite": cite, "title": title,
-              "host": host, "group": _group(group)}
-    if any("\x00" in v for v in values.values()):
-        # PowerShell's tokenizer reads NUL as the end of its input: refused, never written.
-        with pytest.raises(win.WindowsRuleError, match="a NUL character cannot be written"):
-            _render(values)
-        return
+def assert_stays_in_literals(values: dict) -> None:
     script = check_script(_render(values))
     baseline = _baseline()
     # Outside the literals the script is the benign one, character for character: no command,
@@ -238,6 +229,34 @@ def test_hostile_inventory_text_stays_inside_its_literals(name, flow, flow2, cit
             text = text.replace(benign, values[key])
         expected.append(text)
     assert [literal.value for literal in string_literals(script)] == expected
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=HOSTILE, flow=HOSTILE, flow2=HOSTILE, cite=HOSTILE, title=HOSTILE, host=HOSTILE, group=HOSTILE)
+def test_hostile_inventory_text_stays_inside_its_literals(name, flow, flow2, cite, title, host, group):
+    values = {"name": _refused_removed(name), "flow": flow, "flow2": flow2, "cite": cite, "title": title,
+              "host": host, "group": _group(group)}
+    if any("\x00" in v for v in values.values()):
+        # PowerShell's tokenizer reads NUL as the end of its input: refused, never written.
+        with pytest.raises(win.WindowsRuleError, match="a NUL character cannot be written"):
+            _render(values)
+        return
+    assert_stays_in_literals(values)
+
+
+def test_the_property_finds_the_1_0_0_quoting(monkeypatch):
+    """The property above is not vacuous: with 1.0.0's quoting it finds a breaking value by itself."""
+    monkeypatch.setattr(win, "ps_quote", ps_quote_1_0_0)
+
+    def breaks(text):
+        try:
+            assert_stays_in_literals(dict(BENIGN, host=text.replace("\x00", "")))
+        except AssertionError:
+            return True
+        return False
+
+    example = find(HOSTILE, breaks, settings=settings(max_examples=5000, database=None, deadline=None))
+    assert len(example) == 1 and example in SINGLE_QUOTES[1:]
 
 
 @settings(max_examples=200, deadline=None)
