@@ -458,8 +458,10 @@ def powershell_script(host: str, want: list, group: str = DEFAULT_GROUP, purge: 
             "} else {",
         ]
         if rule["Protocol"] == "Any":
+            # A rule that is already Any has no ports to clear; the next call fails loudly if this
+            # one could not clear them.
             lines.append("    # Ports must be Any before the protocol can become Any.")
-            lines.append("    Set-NetFirewallRule -InputObject $rule -LocalPort Any")
+            lines.append("    Set-NetFirewallRule -InputObject $rule -LocalPort Any -ErrorAction SilentlyContinue")
         lines += [
             f"    Set-NetFirewallRule -InputObject $rule -NewDisplayName {ps_quote(rule['DisplayName'])} {args}",
             "}",

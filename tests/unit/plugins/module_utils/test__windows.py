@@ -272,7 +272,7 @@ def test_the_update_branch_renames_with_new_display_name_and_clears_ports_before
     assert "Set-NetFirewallRule -Name" not in script and " -DisplayName 'exfw-in-tcp-clients' -Direction" not in \
         script.split("Set-NetFirewallRule -InputObject $rule -NewDisplayName 'exfw-in-tcp-clients'")[1].split("\n")[0]
     org = script.split("$rule = Get-NetFirewallRule -Name 'exfw-in-any-organisation'")[1].split("\n}\n")[0]
-    clear = org.index("Set-NetFirewallRule -InputObject $rule -LocalPort Any")
+    clear = org.index("Set-NetFirewallRule -InputObject $rule -LocalPort Any -ErrorAction SilentlyContinue")
     update = org.index("Set-NetFirewallRule -InputObject $rule -NewDisplayName 'exfw-in-any-organisation'")
     assert clear < update and "-Protocol Any" in org[update:]
     clients = script.split("$rule = Get-NetFirewallRule -Name 'exfw-in-tcp-clients'")[1].split("\n}\n")[0]

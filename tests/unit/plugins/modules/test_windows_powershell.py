@@ -84,6 +84,8 @@ def test_the_module_turns_no_text_into_code(module_script):
 
 
 def test_the_module_refuses_the_groups_the_controller_refuses(module_script):
+    source = MODULE.read_text()
+    assert source.index("if (-not (Test-OwnedGroup -Name $group))") < source.index("\ntry {")
     assert assigned_value(module_script, "builtinGroups") == list(win.BUILTIN_GROUPS)
     assert assigned_value(module_script, "wildcardChars") == list(win.WILDCARD_CHARS)
 
@@ -97,3 +99,27 @@ def test_the_parameter_set_check_rejects_what_windows_rejects():
     assert check_call("Invoke-Expression", []) is not None
     assert check_call("Set-NetFirewallRule", ["Name", "NewDisplayName", "ErrorAction"]) is None
     assert check_call("Remove-NetFirewallRule", [], piped=True) is None
+
+
+def _win_powershell_scripts():
+    import yaml
+
+    for path in sorted((ROOT / "tests" / "integration" / "targets").rglob("*.yml")):
+        stack = [yaml.safe_load(path.read_text())]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, list):
+                stack.extend(item)
+            elif isinstance(item, dict):
+                task = item.get("ansible.windows.win_powershell")
+                if isinstance(task, dict):
+                    yield path, task["script"]
+                stack.extend(v for v in item.values() if isinstance(v, (dict, list)))
+
+
+def test_the_integration_target_scripts_parse_and_take_values_as_parameters():
+    scripts = list(_win_powershell_scripts())
+    assert len(scripts) >= 3
+    for path, text in scripts:
+        assert "{{" not in text and "{%" not in text, f"{path.name}: template text inside a PowerShell script"
+        parse(text)
