@@ -394,8 +394,8 @@ def ps_quote(text) -> str:
     them (SINGLE_QUOTES) and ends the string at one that is not followed by another; two in a row,
     of any of the five, stand for the second one (Tokenizer.ScanStringLiteral: "Check for 2 quotes
     in a row. If so, the first is the 'escape' and append the second quote"). Doubling every one of
-    the five therefore keeps the value exact: ``’`` becomes ``’’``, which PowerShell reads back as
-    ``’``. Doubling only the ASCII apostrophe (as about_Quoting_Rules shows) would let a
+    the five therefore keeps the value exact: U+2019 becomes U+2019 U+2019, which PowerShell reads
+    back as one U+2019. Doubling only the ASCII apostrophe (as about_Quoting_Rules shows) would let a
     U+2019 in the value end the string early. NUL is refused: PowerShell's tokenizer uses it as its
     end-of-input mark.
     """

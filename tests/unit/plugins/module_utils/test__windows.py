@@ -196,7 +196,7 @@ def test_groups_that_are_not_ours_are_refused_naming_the_variable(group):
             call()
 
 
-@pytest.mark.parametrize("group", ["exchange.firewall", "Contoso Exchange rules", "exchange.firewall’; x; ’",
+@pytest.mark.parametrize("group", ["exchange.firewall", "Contoso Exchange rules", "exchange.firewall\u2019; x; \u2019",
                                    "Exchange firewall (managed)", "exfw"])
 def test_groups_of_our_own_are_accepted(group):
     assert win.validate_group(group) == group
