@@ -8,7 +8,7 @@ machine: the PowerShell module only reads the rule group and executes the operat
 
 A rule is identified by its ``Name`` (the unique InstanceID of New-NetFirewallRule), which is the
 plan's rule name. Windows allows several rules with the same *display* name: copies of our rules
-inside our group (same display name, another Name) are duplicates and are removed.
+inside our group (same display name, another Name with the prefix) are duplicates and are removed.
 
 What the collection owns is narrow on purpose: a rule is ours only when it is in the rule group
 (``exchange_firewall_windows_group``) **and** its Name starts with the rule prefix
