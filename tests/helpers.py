@@ -87,73 +87,12 @@ def module_doc(path) -> dict:
 
 
 def parse_powershell_hashtable(text: str):
-    """Parse the PowerShell literal subset Ansible.Basic specs use: @{ k = v; ... }, @('a', 'b'),
-    'strings', $true/$false, numbers. Returns Python dicts/lists/values."""
-    pos = 0
+    """The first PowerShell hashtable literal in ``text`` (for example an Ansible.Basic ``$spec``) as
+    Python dicts/lists/values, read with the tree-sitter PowerShell grammar; a syntax error anywhere
+    in ``text`` fails."""
+    from powershell_grammar import first_hashtable
 
-    def skip():
-        nonlocal pos
-        while pos < len(text):
-            if text[pos] in " \t\r\n;":
-                pos += 1
-            elif text[pos] == "#":
-                while pos < len(text) and text[pos] != "\n":
-                    pos += 1
-            else:
-                break
-
-    def value(in_array=False):
-        nonlocal pos
-        skip()
-        if text.startswith("@{", pos):
-            pos += 2
-            out = {}
-            while True:
-                skip()
-                if text[pos] == "}":
-                    pos += 1
-                    return out
-                start = pos
-                while text[pos].isalnum() or text[pos] == "_":
-                    pos += 1
-                key = text[start:pos]
-                skip()
-                assert text[pos] == "=", f"expected '=' after {key!r} at {pos}"
-                pos += 1
-                out[key] = value()
-        if text.startswith("@(", pos):
-            pos += 2
-            items = []
-            while True:
-                skip()
-                if text[pos] == ")":
-                    pos += 1
-                    return items
-                if text[pos] == ",":
-                    pos += 1
-                    continue
-                items.append(value(in_array=True))
-        if text[pos] == "'":
-            end = text.index("'", pos + 1)
-            result = text[pos + 1:end]
-            pos = end + 1
-            if not in_array and text[pos:pos + 1] == ",":  # 'a', 'b' without @( ) is also an array
-                items = [result]
-                while text[pos:pos + 1] == ",":
-                    pos += 1
-                    items.append(value(in_array=True))
-                return items
-            return result
-        for word, result in (("$true", True), ("$false", False), ("$null", None)):
-            if text.startswith(word, pos):
-                pos += len(word)
-                return result
-        start = pos
-        while text[pos].isdigit():
-            pos += 1
-        return int(text[start:pos])
-
-    return value()
+    return first_hashtable(text)
 
 
 def expanded(plan: dict) -> dict:

@@ -20,6 +20,7 @@ STATE_MODULE = "exchange.firewall.win_firewall_rule_state"
 ARGUMENT_SPEC = {
     "rules": {"type": "list", "elements": "dict", "options": RULE_SPEC},
     "group": {"type": "str", "default": win.DEFAULT_GROUP},
+    "rule_prefix": {"type": "str", "default": win.DEFAULT_PREFIX},
     "purge": {"type": "bool", "default": True},
     "management_ports": {"type": "list", "elements": "str", "default": ["5985", "5986"]},
     "harden_setup_rules": {"type": "str", "choices": ["off", "report", "disable"], "default": "off"},
@@ -46,9 +47,13 @@ class ActionModule(ActionBase):
         if validation.error_messages:
             return dict(result, failed=True, msg="; ".join(validation.error_messages))
         args = validation.validated_parameters
-        group = args["group"]
+        group, prefix = args["group"], args["rule_prefix"]
+        purge = args["purge"] or args["state"] == "absent"
         try:
-            want = win.desired(args["rules"] or [], group) if args["state"] == "present" else []
+            # The group and prefix bound every change; they are checked before any round trip.
+            win.validate_group(group)
+            win.validate_prefix(prefix)
+            want = win.desired(args["rules"] or [], group, prefix) if args["state"] == "present" else []
             if args["state"] == "present":
                 win.check_management(want, args["management_ports"])
         except win.WindowsRuleError as exc:
@@ -56,33 +61,37 @@ class ActionModule(ActionBase):
 
         harden = args["harden_setup_rules"]
         names = [r["Name"] for r in want]
-        gathered = self._state(task_vars, group=group, state="query", include_setup_rules=harden != "off",
-                               names=names)
+        gathered = self._state(task_vars, group=group, rule_prefix=prefix, state="query",
+                               include_setup_rules=harden != "off", names=names)
         if gathered.get("failed"):
             return dict(result, failed=True, msg=gathered.get("msg", "reading the rule group failed"),
                         round_trips=self._round_trips)
         try:
-            plan = win.reconcile(gathered.get("rules", []), want, group, purge=args["purge"] or args["state"] == "absent")
+            plan = win.reconcile(gathered.get("rules", []), want, group, purge=purge, prefix=prefix)
         except win.WindowsRuleError as exc:
             return dict(result, failed=True, msg=str(exc), round_trips=self._round_trips)
         setup = win.setup_rules_to_disable(gathered.get("setup_rules", []), args["features"]) if harden != "off" else []
         operations = plan["operations"] + (setup if harden == "disable" else [])
         before = [win.normalise(r) for r in gathered.get("rules", []) if r.get("Group") == group]
+        if plan["unmanaged"]:
+            result.setdefault("warnings", []).append(
+                f"rules of the group '{group}' whose Name does not start with '{prefix}-' are left alone "
+                f"(not planned, never removed): {', '.join(plan['unmanaged'])}")
         result.update(
             changed=bool(operations), group=group, operations=operations, setup_rules_to_disable=setup,
-            round_trips=self._round_trips,
+            unmanaged_rules=plan["unmanaged"], round_trips=self._round_trips,
             diff={"before": win.diff_text(before), "after": win.diff_text(want),
                   "before_header": f"Windows Firewall group {group}", "after_header": f"Windows Firewall group {group}"},
         )
         if not operations or self._task.check_mode:
             return result
-        applied = self._state(task_vars, group=group, state="apply", operations=win.module_operations(operations),
-                              names=names)
+        applied = self._state(task_vars, group=group, rule_prefix=prefix, state="apply",
+                              operations=win.module_operations(operations), names=names)
         result["round_trips"] = self._round_trips
         if applied.get("failed"):
             return dict(result, failed=True, msg=applied.get("msg", "applying the operations failed"))
         # Assert the effective state read back from the host, not only that the calls returned.
-        leftover = win.reconcile(applied.get("rules", []), want, group, purge=args["purge"] or args["state"] == "absent")
+        leftover = win.reconcile(applied.get("rules", []), want, group, purge=purge, prefix=prefix)
         if leftover["operations"]:
             return dict(result, failed=True, msg="the rule group on the host does not match the plan after applying: "
                         + ", ".join(f"{o['op']} {o['Name']}" for o in leftover["operations"]))

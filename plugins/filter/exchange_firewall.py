@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _plan_schema, _render_csv, _render_markdown, _windows
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import (
@@ -74,7 +75,8 @@ def host_ruleset(plan_data, host):
         objects, citations = plan_data["address_objects"], plan_data["citations"]
         subset = {"hosts": {host: entry},
                   "address_objects": {r["remote_object"]: plain(objects[r["remote_object"]]) for r in entry["rules"]},
-                  "citations": {c: plain(citations[c]) for r in entry["rules"] for c in r["citation_ids"]}}
+                  "citations": {c: plain(citations[c]) for r in entry["rules"] for c in r["citation_ids"]},
+                  "settings": {"rule_prefix": plain(plan_data["settings"]["rule_prefix"])}}
         return _plan_schema.host_ruleset(subset, host)
     except (KeyError, TypeError) as exc:
         raise AnsibleFilterError(f"exchange.firewall.host_ruleset: not a plan of this collection ({exc})") from exc
@@ -82,18 +84,47 @@ def host_ruleset(plan_data, host):
         raise AnsibleFilterError(str(exc)) from exc
 
 
-def win_firewall_rule_params(rules, group=_windows.DEFAULT_GROUP):
+# The options of the Windows filters, as documented in their .yml files (a test keeps them equal).
+# Validating with ansible-core converts as a module would: purge "no" is False, not bool("no").
+WIN_FIREWALL_RULE_PARAMS_SPEC = {
+    "_input": {"type": "list", "elements": "dict", "required": True},
+    "group": {"type": "str", "default": _windows.DEFAULT_GROUP},
+    "rule_prefix": {"type": "str", "default": _windows.DEFAULT_PREFIX},
+}
+POWERSHELL_SCRIPT_SPEC = {
+    "_input": {"type": "list", "elements": "dict", "required": True},
+    "host": {"type": "str", "required": True},
+    "group": {"type": "str", "default": _windows.DEFAULT_GROUP},
+    "purge": {"type": "bool", "default": True},
+    "rule_prefix": {"type": "str", "default": _windows.DEFAULT_PREFIX},
+}
+
+
+def _options(name, spec, **options):
+    options = {k: plain(v) for k, v in options.items() if v is not None}
+    result = ArgumentSpecValidator(spec).validate(options)
+    if result.error_messages:
+        raise AnsibleFilterError(f"exchange.firewall.{name}: " + "; ".join(result.error_messages))
+    return result.validated_parameters
+
+
+def win_firewall_rule_params(rules, group=None, rule_prefix=None):
     """Plan rules -> parameter sets for community.windows.win_firewall_rule (one per rule)."""
+    opts = _options("win_firewall_rule_params", WIN_FIREWALL_RULE_PARAMS_SPEC, _input=rules, group=group,
+                    rule_prefix=rule_prefix)
     try:
-        return _windows.community_params(_windows.desired(plain(rules), group))
+        return _windows.community_params(_windows.desired(opts["_input"], opts["group"], opts["rule_prefix"]))
     except ValueError as exc:
         raise AnsibleFilterError(str(exc)) from exc
 
 
-def powershell_script(rules, host, group=_windows.DEFAULT_GROUP, purge=True):
+def powershell_script(rules, host=None, group=None, purge=None, rule_prefix=None):
     """Plan rules -> a PowerShell script (New/Set/Remove-NetFirewallRule) for a change request."""
+    opts = _options("powershell_script", POWERSHELL_SCRIPT_SPEC, _input=rules, host=host, group=group, purge=purge,
+                    rule_prefix=rule_prefix)
     try:
-        return _windows.powershell_script(str(host), _windows.desired(plain(rules), group), group, bool(purge))
+        want = _windows.desired(opts["_input"], opts["group"], opts["rule_prefix"])
+        return _windows.powershell_script(opts["host"], want, opts["group"], opts["purge"], opts["rule_prefix"])
     except ValueError as exc:
         raise AnsibleFilterError(str(exc)) from exc
 

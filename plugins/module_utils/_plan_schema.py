@@ -68,7 +68,11 @@ def host_ruleset(plan: dict, host: str) -> dict:
     entry = plan["hosts"].get(host)
     if entry is None:
         return None
-    return dict(entry, rules=expand_rules(plan, host))
+    out = dict(entry, rules=expand_rules(plan, host))
+    prefix = (plan.get("settings") or {}).get("rule_prefix")
+    if prefix:
+        out["rule_prefix"] = prefix
+    return out
 
 
 def upgrade_v1(plan: dict) -> dict:

@@ -12,6 +12,11 @@ description:
     group (with their port and address filters) and, with O(state=apply), executes the add, set,
     remove and disable operations it is given, then reads the group again.
   - It makes no decisions; use M(exchange.firewall.win_firewall_ruleset) instead of calling it.
+  - As a second line of defence it refuses what the controller already refuses - a group that is
+    empty, built into Windows, a resource string or C(MSExchange*) - and changes or removes only
+    rules of O(group) whose Name starts with O(rule_prefix) and a dash (and disables only rules
+    whose display name starts with C(MSExchange)). Rules are changed through the objects read
+    from the group, never selected again by a Name pattern.
   - Needs the NetSecurity PowerShell module (Windows Server 2012 R2 and later).
 author:
   - Exchange Firewall Contributors (@exchange-firewall)
@@ -20,6 +25,10 @@ options:
     description: The rule group (the Group property of the rules).
     type: str
     required: true
+  rule_prefix:
+    description: Only rules whose Name starts with this prefix and a dash are changed or removed.
+    type: str
+    default: exfw
   state:
     description: C(query) only reads; C(apply) executes O(operations) first.
     type: str

@@ -14,12 +14,19 @@ description:
     address filters (M(exchange.firewall.win_firewall_rule_state)); the add, change and remove
     operations are computed on the controller; a second round trip executes them, only when
     something differs. Whatever the number of rules, a run costs one or two round trips.
-  - Rules are identified by their Name (the plan's rule name). Copies of our rules inside the group
-    (same display name, another Name) are removed as duplicates. A rule of another group that
-    already uses one of our Names is a conflict and fails the task.
-  - Purge removes rules of the group that left the plan, and nothing else. Exchange Setup's
-    C(MSExchange*) rules and Windows' default rules are never touched, unless O(harden_setup_rules)
-    is C(disable).
+  - Rules are identified by their Name (the plan's rule name). A rule is the collection's only when
+    it is in O(group) B(and) its Name starts with O(rule_prefix) and a dash; no other rule is ever
+    changed or removed. Copies of our rules inside the group (same display name, another Name with
+    the prefix) are removed as duplicates. Rules of the group without the prefix are left alone and
+    reported (RV(unmanaged_rules), and a warning). A rule of another group that already uses one of
+    our Names is a conflict and fails the task.
+  - Purge removes rules of the group that left the plan and carry the prefix, and nothing else.
+    Exchange Setup's C(MSExchange*) rules and Windows' default rules are never touched, unless
+    O(harden_setup_rules) is C(disable).
+  - O(group) must be a group only this collection uses. Empty groups, Windows' built-in groups (for
+    example C(Windows Remote Management), C(Remote Desktop), C(File and Printer Sharing),
+    C(Core Networking)), resource strings (C(@...)), C(MSExchange*) names, wildcards and line
+    breaks are refused before any round trip.
   - Refuses a rule set without an inbound rule for O(management_ports) (WinRM by default).
   - Needs the NetSecurity PowerShell module (Windows Server 2012 R2 and later).
 author:
@@ -28,11 +35,17 @@ extends_documentation_fragment:
   - exchange.firewall.ruleset
 options:
   group:
-    description: The collection-owned rule group.
+    description: The collection-owned rule group (C(exchange_firewall_windows_group) in the role).
     type: str
     default: exchange.firewall
+  rule_prefix:
+    description:
+      - The plan's rule prefix (C(exchange_firewall_rule_prefix)). Every planned rule Name must start
+        with it and a dash, and only rules whose Name does are ever changed or removed.
+    type: str
+    default: exfw
   purge:
-    description: Remove rules of the group that are not in the rule set.
+    description: Remove rules of the group that are not in the rule set (only those whose Name carries O(rule_prefix)).
     type: bool
     default: true
   management_ports:
@@ -106,6 +119,11 @@ operations:
   returned: always
   type: list
   elements: dict
+unmanaged_rules:
+  description: Names of rules in the group whose Name lacks the rule prefix; they are never changed or removed.
+  returned: always
+  type: list
+  elements: str
 setup_rules_to_disable:
   description: Exchange Setup rules the hardening would disable (or disabled).
   returned: always

@@ -23,8 +23,26 @@ def render_all(plan: dict, windows_scripts: bool = True, windows_group: str = _w
         "address-objects.csv": _render_csv.render_objects(plan),
     }
     if windows_scripts:
-        for host, entry in plan["hosts"].items():
-            if entry["platform"] == "windows":
-                rules = _windows.desired(expand_rules(plan, host), windows_group)
-                files[f"windows/{host}.ps1"] = _windows.powershell_script(host, rules, windows_group, True)
+        files.update(windows_scripts_for(plan, windows_group))
+    return files
+
+
+def windows_scripts_for(plan: dict, group: str) -> dict:
+    """A script per Windows host, plus the address objects they share (each address list written once)."""
+    prefix = plan["settings"]["rule_prefix"]
+    hosts = [h for h, entry in plan["hosts"].items() if entry["platform"] == "windows"]
+    used = sorted({r["remote_object"] for h in hosts for r in plan["hosts"][h]["rules"]})
+    cache, objects = {}, {}
+    for name in used:
+        plan_addresses = tuple(plan["address_objects"][name]["addresses"])
+        if plan_addresses not in cache:
+            cache[plan_addresses] = _windows.remote_addresses(plan_addresses, name)
+        objects[name] = cache[plan_addresses]
+    files = {}
+    if hosts:
+        files[f"windows/{_windows.OBJECTS_FILE}"] = _windows.address_objects_json(objects)
+    for host in hosts:
+        want = _windows.desired(expand_rules(plan, host), group, prefix, address_cache=cache)
+        by_rule = {r["name"]: r["remote_object"] for r in plan["hosts"][host]["rules"]}
+        files[f"windows/{host}.ps1"] = _windows.powershell_script(host, want, group, True, prefix, objects=by_rule)
     return files

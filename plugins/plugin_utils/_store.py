@@ -47,9 +47,11 @@ def write(plan: dict, location: str) -> str:
     for name, obj in plan["address_objects"].items():
         (root / "objects" / f"{_name('object', name)}.json").write_text(json.dumps(obj))
     citations = plan["citations"]
+    settings = {"rule_prefix": plan["settings"]["rule_prefix"]}
     for host, entry in plan["hosts"].items():
         used = {c: citations[c] for rule in entry["rules"] for c in rule["citation_ids"]}
-        (root / "hosts" / f"{_name('host', host)}.json").write_text(json.dumps({"entry": entry, "citations": used}))
+        data = {"entry": entry, "citations": used, "settings": settings}
+        (root / "hosts" / f"{_name('host', host)}.json").write_text(json.dumps(data))
     if target.exists():
         shutil.rmtree(target)
     os.rename(root, target)
@@ -71,4 +73,5 @@ def read(store: str, host: str):
         name = rule["remote_object"]
         if name not in objects:
             objects[name] = json.loads((root / "objects" / f"{_name('object', name)}.json").read_text())
-    return host_ruleset({"hosts": {host: entry}, "address_objects": objects, "citations": data["citations"]}, host)
+    return host_ruleset({"hosts": {host: entry}, "address_objects": objects, "citations": data["citations"],
+                         "settings": data["settings"]}, host)

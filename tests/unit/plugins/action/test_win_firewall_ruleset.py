@@ -185,3 +185,50 @@ def test_bad_arguments_fail_without_a_round_trip(bad):
     store = SimulatedRuleStore()
     result = run(store, **bad)
     assert result["failed"] and store.calls == []
+
+
+@pytest.mark.parametrize("purge, removed", [("no", False), ("false", False), ("0", False), (False, False),
+                                            ("yes", True), ("true", True), ("1", True), (True, True)])
+def test_purge_accepts_ansible_booleans(purge, removed):
+    store = SimulatedRuleStore()
+    run(store, rules=plan_rules(3))
+    result = run(store, rules=plan_rules(2), purge=purge)
+    assert not result.get("failed"), result
+    assert ("exfw-in-tcp-app01" not in store.rules) is removed
+
+
+@pytest.mark.parametrize("group", ["Windows Remote Management", "", "Remote Desktop", "@FirewallAPI.dll,-28752",
+                                   "MSExchange", "exchange*"])
+@pytest.mark.parametrize("state", ["present", "absent"])
+def test_a_group_that_is_not_ours_fails_before_any_round_trip(group, state):
+    winrm = {"Name": "WINRM-HTTP-In-TCP", "DisplayName": "Windows Remote Management (HTTP-In)", "Group": group,
+             "Direction": "Inbound", "Action": "Allow", "Enabled": True, "Profile": "Any", "Protocol": "TCP",
+             "LocalPort": ["5985"], "RemoteAddress": ["Any"], "Description": ""}
+    store = SimulatedRuleStore([winrm])
+    result = run(store, rules=plan_rules(2), group=group, state=state)
+    assert result["failed"] and result["msg"].startswith("exchange_firewall_windows_group: ")
+    assert store.calls == [] and "WINRM-HTTP-In-TCP" in store.rules
+
+
+def test_rules_of_the_group_without_the_prefix_are_never_removed():
+    theirs = {"Name": "Admin-RDP", "DisplayName": "Admin RDP", "Group": GROUP, "Direction": "Inbound",
+              "Action": "Allow", "Enabled": True, "Profile": "Any", "Protocol": "TCP", "LocalPort": ["3389"],
+              "RemoteAddress": ["Any"], "Description": ""}
+    store = SimulatedRuleStore([theirs])
+    result = run(store, rules=plan_rules(2))
+    assert not result.get("failed"), result
+    assert "Admin-RDP" in store.rules and result["unmanaged_rules"] == ["Admin-RDP"]
+    assert all(o["Name"] != "Admin-RDP" for o in result["operations"])
+    assert any("Admin-RDP" in w for w in result["warnings"])
+    absent = run(store, state="absent")
+    assert "Admin-RDP" in store.rules and not any(o["Name"] == "Admin-RDP" for o in absent["operations"])
+
+
+def test_the_rule_prefix_reaches_the_module_and_bounds_the_plan():
+    store = SimulatedRuleStore()
+    rules = [dict(r, name=r["name"].replace("exfw-", "contoso-")) for r in plan_rules(3)]
+    result = run(store, rules=rules, rule_prefix="contoso")
+    assert not result.get("failed"), result
+    assert [c["rule_prefix"] for c in store.calls] == ["contoso", "contoso"]
+    refused = run(SimulatedRuleStore(), rules=plan_rules(3), rule_prefix="contoso")
+    assert refused["failed"] and "must start with the rule prefix 'contoso-'" in refused["msg"]

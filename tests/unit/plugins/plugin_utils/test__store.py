@@ -18,7 +18,9 @@ def test_every_host_reads_back_its_expanded_rule_set(tmp_path, plan):
     location = store.write(plan, str(tmp_path / "store"))
     full = expanded(plan)
     for host in plan["hosts"]:
-        assert store.read(location, host) == full["hosts"][host]
+        entry = store.read(location, host)
+        assert entry.pop("rule_prefix") == "exfw"
+        assert entry == full["hosts"][host]
     assert store.read(location, "dc01") is None
 
 
