@@ -39,12 +39,7 @@ import ipaddress
 import re
 from dataclasses import dataclass, field
 
-from ansible_collections.exchange.firewall.plugins.module_utils._ports import (
-    address_text,
-    format_ranges,
-    merge_ranges,
-    parse_port,
-)
+from ansible_collections.exchange.firewall.plugins.module_utils._ports import format_ranges, merge_ranges, parse_port
 
 OWNER = "exchange.firewall"
 CHAIN = "forward"
@@ -73,7 +68,7 @@ class AddressSet:
 
     @property
     def elements(self) -> list:
-        return [address_text(n) for n in self.networks]
+        return [element_text(n) for n in self.networks]
 
 
 @dataclass(frozen=True)
@@ -108,6 +103,18 @@ class Ruleset:
 
 
 # --- text helpers -------------------------------------------------------------------------------
+
+def element_text(net) -> str:
+    """A network as nft prints it: a host without its prefix length; IPv6 as inet_ntop writes it,
+    which differs from Python for IPv4-mapped and IPv4-compatible addresses (::ffff:0.0.0.0/96)."""
+    address = net.network_address
+    text = str(address)
+    if net.version == 6:
+        words = [(int(address) >> (112 - 16 * i)) & 0xFFFF for i in range(8)]
+        if words[:5] == [0] * 5 and (words[5] == 0xFFFF or (words[5] == 0 and words[6] != 0)):
+            text = ("::ffff:" if words[5] else "::") + str(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
+    return text if net.prefixlen == net.max_prefixlen else f"{text}/{net.prefixlen}"
+
 
 def comment_text(text, limit: int = COMMENT_MAX) -> str:
     """Inventory text made safe inside nft's double quotes: safe characters only, at most `limit`."""

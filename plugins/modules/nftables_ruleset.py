@@ -170,6 +170,8 @@ class Nft:
             return out
         if "No such file or directory" in err:
             return None
+        if "syntax error" in err:
+            self.module.fail_json(msg=f"nft cannot use {table!r} as a table name (is it an nft keyword?): {err.strip()}")
         self.module.fail_json(msg=f"could not read table inet {table}: {err.strip()}")
 
     def load(self, script: str, check: bool):
@@ -278,6 +280,8 @@ def main():
 
     tool = Nft(module)
     table = ruleset.table
+    # nft parses the desired table first (in a private namespace): a rejected ruleset stops here.
+    canonical, compared_with = tool.canonical(table, ruleset.text)
     before = tool.list_table(table)
     if before is not None and not nft.owned(before):
         module.fail_json(msg=f"table inet {table} exists and is not owned by exchange.firewall (its comment is "
@@ -286,7 +290,6 @@ def main():
         lockout = _lockout(tool, ruleset)
     except nft.NftablesError as exc:
         module.fail_json(msg=str(exc))
-    canonical, compared_with = tool.canonical(table, ruleset.text)
     want = nft.normalise(canonical)
     have = nft.normalise(before) if before is not None else ""
     result = dict(changed=want != have, table=f"inet {table}", sha256=ruleset.sha256, ruleset=ruleset.text,

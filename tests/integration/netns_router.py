@@ -144,7 +144,7 @@ class RouterLab:
         """Run (name, address, port, source) probes in parallel; {probe: outcome}."""
         with ThreadPoolExecutor(max_workers=24) as pool:
             outcomes = pool.map(lambda p: self.connect(*p), probes)
-            return dict(zip(probes, outcomes))
+            return dict(zip(probes, outcomes, strict=True))
 
     # --- Ansible -----------------------------------------------------------------------------
     def playbook(self, name: str, extra_vars: dict, *flags, environment=None, callback="ansible.posix.json"):
@@ -175,10 +175,11 @@ class RouterLab:
         return task_results(out)[0]["results"]
 
 
-def task_results(stdout: str) -> list:
-    """The router's result of every task, from the ansible.posix.json callback's output."""
+def task_results(stdout: str, action: str = "exchange.firewall.nftables_ruleset") -> list:
+    """The router's results of the module's tasks, from the ansible.posix.json callback's output."""
     data = json.loads(stdout[stdout.index("{"):])
-    return [task["hosts"]["router"] for play in data["plays"] for task in play["tasks"] if "router" in task["hosts"]]
+    return [task["hosts"]["router"] for play in data["plays"] for task in play["tasks"]
+            if task["hosts"].get("router", {}).get("action") == action]
 
 
 def load_view(path: Path = LAB_VIEW) -> dict:

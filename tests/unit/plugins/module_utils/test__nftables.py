@@ -349,3 +349,16 @@ def test_ssh_connection_check():
     with pytest.raises(nft.NftablesError, match=r"refusing to apply: the SSH connection Ansible runs over \(10.61.1.10 to "
                                                 r"10.61.3.10 TCP 22, clients0 to servers0\) would be dropped"):
         nft.check_connection(LAB, conn("10.61.1.10 4000 10.61.3.10 22"), "clients0", "servers0", False)
+
+
+@pytest.mark.parametrize("network, expected", [  # what `nft list` printed for each (nft 1.0.6)
+    ("10.1.10.11/32", "10.1.10.11"), ("10.20.0.0/16", "10.20.0.0/16"), ("0.0.0.0/0", "0.0.0.0/0"), ("::/0", "::/0"),
+    ("::ffff:0:0/96", "::ffff:0.0.0.0/96"), ("::ffff:1.2.3.4", "::ffff:1.2.3.4"), ("::1.2.3.4", "::1.2.3.4"),
+    ("::0.0.0.1", "::1"), ("::0.1.0.0", "::0.1.0.0"), ("::1:0:0:0", "::1:0:0:0"), ("0:0:0:0:0:1:0:0", "::1:0:0"),
+    ("::ffff:0:1", "::ffff:0.0.0.1"), ("1:0:0:1::", "1:0:0:1::"), ("fe80::1:0:0:1", "fe80::1:0:0:1"),
+    ("2001:db8:0:0:1:0:0:1", "2001:db8::1:0:0:1"), ("fd00:1:10::11/128", "fd00:1:10::11"),
+])
+def test_elements_are_written_as_nft_prints_them(network, expected):
+    import ipaddress
+
+    assert nft.element_text(ipaddress.ip_network(network)) == expected

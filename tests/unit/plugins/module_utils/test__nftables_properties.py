@@ -32,7 +32,7 @@ def skeleton(text: str) -> list:
 def with_text(name, policy_names, flows, free):
     data = json.loads(json.dumps(BASE))
     data["name"] = name
-    for policy, new_name, flow in zip(data["policies"], policy_names, flows):
+    for policy, new_name, flow in zip(data["policies"], policy_names, flows, strict=True):
         policy["name"] = new_name
         policy["flow_ids"] = [flow, free]
         policy["comment"] = free
