@@ -17,7 +17,7 @@ description:
     chain C(forward) (hook forward, priority C(filter + 5), policy accept): C(ct state
     established,related accept), one accept rule per policy, address family and service, with the
     policy name, the service and the flow ids in its comment, then the drop rule of
-    O(view.default_action): C(protect) drops new connections to the protected addresses that no
+    the view's C(default_action): C(protect) drops new connections to the protected addresses that no
     policy allows and leaves all other traffic alone; C(deny) drops new connections between the
     interfaces of the declared zones that no policy allows."
   - The live table is read once and compared with the desired one as nft itself lists it (the
@@ -29,7 +29,7 @@ description:
   - Only this table is ever changed. Other tables, chains and sets are never touched. A table of
     that name that the collection does not own (its comment does not start with
     C(exchange.firewall)) is refused.
-  - "Lock-out guard: with O(view.default_action=deny) a view with no policy from O(management_objects)
+  - "Lock-out guard: when the view's C(default_action) is C(deny), a view with no policy from O(management_objects)
     is refused. If the module runs over SSH (C(SSH_CONNECTION) is set), it checks how the new chain
     would treat a new connection like that one: when the SSH server address is one of this
     machine's own addresses the connection never passes the forward hook and the check passes;
@@ -63,7 +63,7 @@ options:
     type: str
   management_objects:
     description:
-      - Address objects (or zones) that carry management access. With O(view.default_action=deny),
+      - Address objects (or zones) that carry management access. When the view's C(default_action) is C(deny),
         a view with no policy from one of them is refused.
       - An empty list turns this check off.
     type: list

@@ -62,8 +62,11 @@ class FakeNft:
 def fake(monkeypatch):
     state = {"nft": FakeNft()}
     monkeypatch.delenv("SSH_CONNECTION", raising=False)
-    monkeypatch.setattr(AnsibleModule, "run_command",
-                        lambda self, args, **kw: state["nft"].run_command(self, args, **kw))
+
+    def run_command(self, args, **kwargs):
+        return state["nft"].run_command(self, args, **kwargs)
+
+    monkeypatch.setattr(AnsibleModule, "run_command", run_command)
     monkeypatch.setattr(AnsibleModule, "get_bin_path", lambda self, name, required=False, opt_dirs=None: {
         "nft": "/usr/sbin/nft", "unshare": "/usr/bin/unshare", "ip": None}.get(name))
     return state
