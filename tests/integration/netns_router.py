@@ -11,6 +11,7 @@ The interface names and addresses are the ones of tests/unit/fixtures/firewall_v
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -69,10 +70,14 @@ class RouterLab:
         self.listeners: list[subprocess.Popen] = []
 
     # --- set-up ---------------------------------------------------------------------------
+    def _netns(self, command: str, check: bool):
+        env = {k: v for k, v in os.environ.items() if k != "EXFW_NETNS_STATE_DIR"}  # this lab's own state dir
+        subprocess.run(["/usr/bin/python3", str(NETNS), command, str(self.file)], check=check, timeout=60,
+                       capture_output=True, env=env)
+
     def up(self):
         self.file.write_text(json.dumps(self.topology))
-        subprocess.run(["/usr/bin/python3", str(NETNS), "up", str(self.file)], check=True, timeout=60,
-                       capture_output=True)
+        self._netns("up", check=True)
         self.inventory.write_text(
             "all:\n  hosts:\n    router:\n      ansible_connection: local\n"
             f"      ansible_python_interpreter: {self.state / 'r' / 'python'}\n")
@@ -92,8 +97,7 @@ class RouterLab:
                 pass
             proc.wait(timeout=10)
         self.listeners.clear()
-        subprocess.run(["/usr/bin/python3", str(NETNS), "down", str(self.file)], check=False, timeout=60,
-                       capture_output=True)
+        self._netns("down", check=False)
         for path in (self.file, self.inventory):
             path.unlink(missing_ok=True)
 
@@ -187,5 +191,7 @@ def load_view(path: Path = LAB_VIEW) -> dict:
 
 
 def lab_tag() -> str:
+    """Unique per checkout and xdist worker: state directories and veth names never collide."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
-    return "l" + (worker[2:] if worker.startswith("gw") and worker[2:].isdigit() else "0")
+    index = worker[2:] if worker.startswith("gw") and worker[2:].isdigit() else "0"
+    return hashlib.sha1(str(ROOT).encode()).hexdigest()[:4] + index
