@@ -102,7 +102,7 @@ class Ruleset:
         return next(s for s in self.sets if s.name == name)
 
 
-# --- text helpers -------------------------------------------------------------------------------
+# --- nft text ------------------------------------------------------------------------------------
 
 def element_text(net) -> str:
     """A network as nft prints it: a host without its prefix length; IPv6 as inet_ntop writes it,
@@ -407,19 +407,16 @@ _BRACES = re.compile(r"\{ ([^{}]*) \}")
 _TRAILING_COMMENT = re.compile(r'^(.*?)( comment "[^"]*")?$')
 
 
-def _element_key(text: str):
-    try:
-        return (0, *_net_key(ipaddress.ip_network(text.strip('"'), strict=False)))
-    except ValueError:
-        pass
+def _element_key(text: str) -> tuple:
+    """Ports by number, then addresses by family and value, then anything else (quoted names) as text."""
     low, _sep, high = text.partition("-")
     if low.isdigit() and (not high or high.isdigit()):
-        return (1, int(low), 0, "")
-    return (2, 0, 0, text)
-
-
-def _net_key(net):
-    return (net.version, int(net.network_address), "")
+        return (0, 0, int(low), "")
+    try:
+        net = ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        return (2, 0, 0, text)
+    return (1, net.version, int(net.network_address), text)
 
 
 def _sorted_braces(line: str) -> str:

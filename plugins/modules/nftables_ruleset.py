@@ -155,7 +155,7 @@ CANONICAL_SCRIPT = '"$2" -f - && "$2" list table inet "$1"'
 
 
 class Nft:
-    """Runs nft (and the helpers around it) for the module."""
+    """Runs nft, unshare and ip for the module."""
 
     def __init__(self, module):
         self.module = module
@@ -306,10 +306,14 @@ def main():
         module.exit_json(**result)
     after = tool.list_table(table)
     if after is None or nft.normalise(after) != want:
-        restore = nft.replace_script(table, before) if before is not None else nft.delete_script(table)
-        restored, restore_err = tool.load(restore, check=False)
+        if before is not None:
+            restored, restore_err = tool.load(nft.replace_script(table, before), check=False)
+        elif after is not None:
+            restored, restore_err = tool.load(nft.delete_script(table), check=False)
+        else:
+            restored, restore_err = True, ""
         module.fail_json(msg=f"table inet {table} does not match the view after applying it; "
-                             + ("the previous table was restored" if restored else f"restoring it failed: {restore_err}"),
+                             + ("the table is as it was before" if restored else f"restoring it failed: {restore_err}"),
                          changed=not restored, diff=_diff(table, want, nft.normalise(after or "")))
     module.exit_json(**result)
 

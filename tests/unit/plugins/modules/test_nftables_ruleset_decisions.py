@@ -108,10 +108,18 @@ def test_a_mismatch_after_applying_puts_the_previous_table_back(fake, capsys):
     previous = nft.render(old).text
     fake["nft"] = FakeNft({"exfw": previous}, corrupt=True)
     result = run({"view": VIEW}, capsys)
-    assert result["failed"] and "does not match the view after applying it; the previous table was restored" in result["msg"]
+    assert result["failed"] and "does not match the view after applying it; the table is as it was before" in result["msg"]
     assert [data for _args, data in fake["nft"].transactions()] == [
         nft.replace_script("exfw", TEXT), nft.replace_script("exfw", previous)]
     assert fake["nft"].tables == {"exfw": previous}
+
+
+def test_a_mismatch_on_a_router_without_the_table_removes_what_was_loaded(fake, capsys):
+    fake["nft"] = FakeNft(corrupt=True)
+    result = run({"view": VIEW}, capsys)
+    assert result["failed"] and "the table is as it was before" in result["msg"] and not result["changed"]
+    assert [data for _args, data in fake["nft"].transactions()][1:] == ["delete table inet exfw\n"]
+    assert fake["nft"].tables == {}
 
 
 def test_a_rejected_transaction_changes_nothing(fake, capsys):
