@@ -98,6 +98,7 @@ class RouterLab:
             proc.wait(timeout=10)
         self.listeners.clear()
         self._netns("down", check=False)
+        shutil.rmtree(self.state, ignore_errors=True)  # this lab's own directory (topology, extra vars)
         for path in (self.file, self.inventory):
             path.unlink(missing_ok=True)
 
