@@ -7,8 +7,10 @@
 A firewalld host is `setsid unshare --net --mount --propagation private` running a small shell
 script: tmpfs over /run (its own D-Bus system socket), a bind-mounted private copy of
 /etc/firewalld, loopback up, `dbus-daemon --system`, `firewalld --nofork --nopid`, and an anchor
-process whose PID `nsenter` targets. A client is a bare network namespace. Links are veth pairs.
-Nothing outside the namespaces is configured; every wait has a timeout.
+process whose PID `nsenter` targets. A client is a bare network namespace. A router is a bare
+network namespace with IPv4 and IPv6 forwarding on (its own sysctls; nftables works in it as in
+any namespace). Links are veth pairs. Nothing outside the namespaces is configured; every wait has
+a timeout.
 
 Topology JSON:
   {"state_dir": "/tmp/exfw-lab", "ttl": 3600, "link_prefix": "exfw",
@@ -16,8 +18,14 @@ Topology JSON:
    "links": [{"a": "relay01", "a_addr": ["10.250.1.1/24", "fd00:250:1::1/64"],
               "b": "apps", "b_addr": ["10.250.1.2/24", "fd00:250:1::2/64"]}]}
 
-For each firewalld host, `up` writes <state_dir>/<name>/python: an interpreter wrapper that runs
-/usr/bin/python3 inside the namespace (use it as ansible_python_interpreter with connection local).
+Optional keys: a host's "router": true (forwarding on) and "routes": ["default via 10.250.1.1",
+"default via fd00:250:1::1"] (`ip route add` / `ip -6 route add` once the links are up); a link's
+"a_name" / "b_name" (the interface names inside the namespaces; the veth pair is created under a
+unique name and renamed once it is inside).
+
+For each firewalld host and each router, `up` writes <state_dir>/<name>/python: an interpreter
+wrapper that runs /usr/bin/python3 inside the namespace (use it as ansible_python_interpreter with
+connection local).
 """
 
 from __future__ import annotations
@@ -58,6 +66,13 @@ WRAPPER = """#!/bin/sh
 # Runs Debian's python3 (which has the firewalld bindings) inside the test namespace.
 exec nsenter -t {pid} -n -m -- /usr/bin/python3 "$@"
 """
+
+ROUTER_WRAPPER = """#!/bin/sh
+# Runs Debian's python3 inside the router's network namespace.
+exec nsenter -t {pid} -n -- /usr/bin/python3 "$@"
+"""
+
+FORWARDING = ["net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1"]
 
 
 def run(cmd, timeout=30, check=True, **kw):
@@ -114,6 +129,11 @@ def start_host(name: str, spec: dict, root: Path, ttl: int) -> None:
         wrapper = state / "python"
         wrapper.write_text(WRAPPER.format(pid=pid))
         wrapper.chmod(0o755)
+    elif spec.get("router"):
+        nsenter(pid, ["sysctl", "-q", "-w", *FORWARDING])
+        wrapper = state / "python"
+        wrapper.write_text(ROUTER_WRAPPER.format(pid=pid))
+        wrapper.chmod(0o755)
 
 
 def add_link(link: dict, root: Path, index: int, prefix: str) -> None:
@@ -123,7 +143,11 @@ def add_link(link: dict, root: Path, index: int, prefix: str) -> None:
     run(["ip", "link", "add", if_a, "type", "veth", "peer", "name", if_b])
     run(["ip", "link", "set", if_a, "netns", str(pa)])
     run(["ip", "link", "set", if_b, "netns", str(pb)])
-    for pid, ifname, addrs in ((pa, if_a, link.get("a_addr", [])), (pb, if_b, link.get("b_addr", []))):
+    for pid, ifname, addrs, name in ((pa, if_a, link.get("a_addr", []), link.get("a_name")),
+                                     (pb, if_b, link.get("b_addr", []), link.get("b_name"))):
+        if name:
+            nsenter(pid, ["ip", "link", "set", ifname, "name", name])
+            ifname = name
         for addr in addrs:
             extra = ["nodad"] if ":" in addr else []
             nsenter(pid, ["ip", "addr", "add", addr, "dev", ifname, *extra])
@@ -153,6 +177,10 @@ def up(topo: dict) -> None:
         raise SystemExit("netns: link_prefix must be at most 8 letters or digits")
     for index, link in enumerate(topo.get("links", [])):
         add_link(link, root, index, prefix)
+    for name, spec in sorted(topo["hosts"].items()):
+        for route in (spec or {}).get("routes", []):
+            family = ["-6"] if ":" in route else []
+            nsenter(anchor(root / name), ["ip", *family, "route", "add", *route.split()])
     (root / "topology.json").write_text(json.dumps(topo, indent=2))
 
 

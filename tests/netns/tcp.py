@@ -2,8 +2,9 @@
 
     tcp.py listen SECONDS PORT...   accept and close connections on every port (IPv4 and IPv6)
                                     for at most SECONDS, then exit
-    tcp.py connect ADDRESS PORT [TIMEOUT]
-                                    exit 0 if the connection is accepted, 1 if not
+    tcp.py connect ADDRESS PORT [TIMEOUT [SOURCE]]
+                                    exit 0 if the connection is accepted, 1 if not; SOURCE is the
+                                    local address to connect from (one of the namespace's own)
 """
 
 from __future__ import annotations
@@ -42,10 +43,12 @@ def listen(seconds: float, ports) -> int:
     return 0
 
 
-def connect(address: str, port: int, timeout: float) -> int:
+def connect(address: str, port: int, timeout: float, source: str | None = None) -> int:
     family = socket.AF_INET6 if ":" in address else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
+        if source:
+            sock.bind((source, 0))
         try:
             sock.connect((address, port))
         except OSError as exc:
@@ -58,8 +61,9 @@ def connect(address: str, port: int, timeout: float) -> int:
 def main(argv) -> int:
     if len(argv) >= 4 and argv[1] == "listen":
         return listen(float(argv[2]), [int(p) for p in argv[3:]])
-    if len(argv) in (4, 5) and argv[1] == "connect":
-        return connect(argv[2], int(argv[3]), float(argv[4]) if len(argv) == 5 else 2.0)
+    if len(argv) in (4, 5, 6) and argv[1] == "connect":
+        return connect(argv[2], int(argv[3]), float(argv[4]) if len(argv) >= 5 else 2.0,
+                       argv[5] if len(argv) == 6 else None)
     print(__doc__, file=sys.stderr)
     return 2
 
