@@ -28,7 +28,7 @@ def load_inventory(path=EXAMPLE_INVENTORY):
     for host in inventory.get_hosts():
         hv = variables.get_vars(host=host, include_hostvars=False)
         hostvars[host.name] = {k: plain(v) for k, v in hv.items()
-                               if k.startswith("exchange_firewall_") or k == "ansible_host"}
+                               if k.startswith("exchange_firewall_") or k in ("ansible_host", "ansible_network_os")}
     localhost = inventory.localhost or inventory.get_host("localhost")
     settings = settings_from(variables.get_vars(host=localhost, include_hostvars=False))
     return groups, hostvars, settings

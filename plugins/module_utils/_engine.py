@@ -13,6 +13,7 @@ import ipaddress
 import re
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _catalog as catalog
+from ansible_collections.exchange.firewall.plugins.module_utils import _netpolicy
 from ansible_collections.exchange.firewall.plugins.module_utils._ports import (
     address_text,
     format_ranges,
@@ -148,17 +149,39 @@ class _Resolver:
             return endpoint, sid, obj
         scope = flow["scope"]
         scope_key, label = self._scope_key(scope, endpoint, local, local_role)
-        versions = tuple(flow["versions"]) if catalog.ROLES[endpoint]["exchange"] else None
-        key = (endpoint, versions, scope, scope_key)
+        sid, obj = self.resolve_key(endpoint, flow["versions"], scope, scope_key)
+        return label, sid, obj
+
+    def resolve_key(self, endpoint: str, versions, scope, scope_key, feature=None, external=False):
+        """(set id, object name) of the hosts of role ``endpoint`` that fit the flow's versions and scope.
+
+        ``feature``: only hosts with that toggle on; ``external``: their external addresses (the
+        Edge's Internet-facing NIC) where they have any.
+        """
+        versions = tuple(versions) if catalog.ROLES[endpoint]["exchange"] else None
+        key = (endpoint, versions, scope, scope_key, feature, external)
         cached = self.cache.get(key)
         if cached is None:
-            kept = [h for h in self._candidates(scope, scope_key, endpoint)
-                    if versions is None or h["version"] in versions]
-            nets = [n for h in kept for n in self.nets[h["name"]]]
+            candidates = self._candidates(scope, scope_key, endpoint)
+            kept = [h for h in candidates if versions is None or h["version"] in versions]
+            fewer = feature is not None and any(not h["features"].get(feature, False) for h in kept)
+            if feature is not None:
+                kept = [h for h in kept if h["features"].get(feature, False)]
+            external = external and any(h["external_addresses"] for h in kept)
+            nets = []
+            for host in kept:
+                outside = external and host["external_addresses"]
+                nets.extend(_nets(host["external_addresses"]) if outside else self.nets[host["name"]])
             sid = self.intern(collapse(nets))
             name, description = self._object_name(endpoint, versions, scope, scope_key)
+            if fewer:
+                name += f"-{slug(feature)}"
+                description += f" with {feature} on"
+            if external:
+                name += "-external"
+                description += " (external addresses)"
             cached = self.cache[key] = (sid, self.publish(sid, name, "role", description, [h["name"] for h in kept]))
-        return label, cached[0], cached[1]
+        return cached
 
     def _object_name(self, endpoint, versions, scope, scope_key):
         name = endpoint
@@ -220,6 +243,9 @@ class _Resolver:
     def is_empty(self, sid: int) -> bool:
         return not self.set_nets[sid]
 
+    def objects_addresses(self, name: str) -> list:
+        return self.set_strings[self.objects[name]["sid"]]
+
     def address_objects(self, networks: dict) -> dict:
         """The objects rules refer to, plus every declared network, sorted by name."""
         for name in networks:
@@ -234,7 +260,11 @@ class _Resolver:
 
 
 def _host_nets(host: dict) -> list:
-    return [ipaddress.ip_network(a) for a in host["addresses"]]
+    return _nets(host["addresses"])
+
+
+def _nets(addresses) -> list:
+    return [ipaddress.ip_network(a) for a in addresses]
 
 
 def _flow_ports(flow: dict, topo: dict, local: dict) -> list:
@@ -274,16 +304,12 @@ def plan(topology: dict, include_ids=None, exclude_ids=None) -> dict:
     by_dst, by_src = _index(flows)
     used_flows = {}
     hosts_out = {}
-    firewalls = {}
     for name in sorted(topology["hosts"]):
         host = topology["hosts"][name]
-        if "network_firewall" in host["roles"]:
-            firewalls[name] = {"status": "not_implemented", "zones": {}, "policies": [],
-                               "note": "Network-firewall policies are not computed yet."}
-            continue
         if not any(catalog.ROLES[r]["managed"] for r in host["roles"]):
             continue
         hosts_out[name] = _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings)
+    firewalls = _netpolicy.plan_firewalls(topology, flows, resolver, used_flows, _citations)
     public = {fid: public_flow(used_flows[fid]) for fid in sorted(used_flows)}
     citations = {}
     for flow in public.values():
@@ -384,6 +410,7 @@ def _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings) -
         "dag": host["dag"],
         "edge_site": host["edge_site"],
         "addresses": [str(a) for a in host["addresses"]],
+        "external_addresses": [str(a) for a in host["external_addresses"]],
         "features": dict(sorted(host["features"].items())),
         "rules": rules,
         "disabled_flows": [{"id": k, "reason": v} for k, v in sorted(disabled.items())],

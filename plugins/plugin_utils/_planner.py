@@ -34,7 +34,8 @@ def plain(value):
     return str(value)
 
 
-HOST_KEYS = frozenset([PREFIX + k for k in topology.HOST_VARS] + ["ansible_host"])
+HOST_KEYS = frozenset([PREFIX + k for k in topology.HOST_VARS] + [PREFIX + "provider", "ansible_host",
+                                                                  "ansible_network_os"])
 
 
 def host_vars(hostvars, hosts) -> dict:
