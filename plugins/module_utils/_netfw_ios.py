@@ -43,7 +43,9 @@ def _ace(entry: dict, sequence: int, version: int) -> dict:
            "source": _side(entry["src"], entry["sport"]), "destination": _side(entry["dst"], entry["dport"])}
     if entry["established"]:
         ace["protocol_options"] = {"tcp": {"established": True}}
-    if entry["remark"]:
+    if entry["remark"] and version == 4:
+        # cisco.ios renders IPv6 remarks as "<sequence> remark ...", which IPv6 ACL mode does not
+        # take, so IPv6 ACLs carry no remarks (the IPv4 ACL of the zone has the same ones).
         ace["remarks"] = [entry["remark"]]
     return ace
 

@@ -114,7 +114,8 @@ HOST_VARS = ("roles", "version", "ad_site", "dag", "edge_site", "addresses", "fe
 # Variables read by the roles and playbooks, not by the planner.
 CONTROLLER_VARS = ("mode", "output_dir", "flows_include", "flows_exclude", "plan", "provider", "purge",
                    "firewalld_zone", "firewalld_bind_sources", "firewalld_install", "management_ports",
-                   "windows_group", "windows_harden_setup_rules", "windows_management_ports", "windows_scripts")
+                   "windows_group", "windows_harden_setup_rules", "windows_management_ports", "windows_scripts",
+                   "network_state", "fortios_vdom", "fortios_policyid_base", "panos_provider")
 
 
 def _networks(raw: dict, internet_facing: list) -> dict:
