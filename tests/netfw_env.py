@@ -28,7 +28,7 @@ def vendor_dirs() -> tuple:
 
 def import_panos():
     """The pan-os-python package, from the vendor install."""
-    _, python = vendor_dirs()
+    python = vendor_dirs()[1]
     if str(python) not in sys.path:
         sys.path.append(str(python))
     try:

@@ -67,16 +67,22 @@ def _acl_name(bindings: list, view: dict, packet: dict) -> str:
     return next(g["acls"][0]["name"] for g in groups if g["afi"] == afi)
 
 
+def _ios_established(ace) -> bool:
+    return bool(ace.get("protocol_options", {}).get("tcp", {}).get("established"))
+
+
+def _eos_established(ace) -> bool:
+    return bool(ace.get("protocol_options", {}).get("tcp", {}).get("flags", {}).get("established"))
+
+
 def _ios(view, out, packet):
     name = _acl_name(out["cisco.ios.ios_acl_interfaces"]["config"], view, packet)
-    established = lambda ace: ace.get("protocol_options", {}).get("tcp", {}).get("established")  # noqa: E731
-    return _router_acl(out["cisco.ios.ios_acls"]["config"], name, packet, established)
+    return _router_acl(out["cisco.ios.ios_acls"]["config"], name, packet, _ios_established)
 
 
 def _eos(view, out, packet):
     name = _acl_name(out["arista.eos.eos_acl_interfaces"]["config"], view, packet)
-    established = lambda ace: ace.get("protocol_options", {}).get("tcp", {}).get("flags", {}).get("established")  # noqa: E731
-    return _router_acl(out["arista.eos.eos_acls"]["config"], name, packet, established)
+    return _router_acl(out["arista.eos.eos_acls"]["config"], name, packet, _eos_established)
 
 
 def _asa(view, out, packet):
@@ -157,7 +163,7 @@ def _fortios(view, out, packet):
     for svc in out[m + "service_custom"]:
         for proto in ("tcp", "udp"):
             for item in svc.get(f"{proto}_portrange", "").split():
-                low, _, high = item.partition("-")
+                low, _sep, high = item.partition("-")
                 services.setdefault(svc["name"], []).append((proto, int(low), int(high or low)))
     in_if = view["zones"][packet["from_zone"]]["interfaces"][0]
     out_if = view["zones"][packet["to_zone"]]["interfaces"][0]
@@ -185,7 +191,7 @@ def _panos(view, out, packet):
     services = {}
     for svc in out[m + "service_object"]:
         for item in svc["destination_port"].split(","):
-            low, _, high = item.partition("-")
+            low, _sep, high = item.partition("-")
             services.setdefault(svc["name"], []).append((svc["protocol"], int(low), int(high or low)))
     for rule in out[m + "security_rule"]:
         if packet["from_zone"] not in rule["source_zone"] or packet["to_zone"] not in rule["destination_zone"]:

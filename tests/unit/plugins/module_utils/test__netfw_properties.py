@@ -108,7 +108,7 @@ def _service_match(view, names, proto, port) -> bool:
 def _ranges(svc):
     out = []
     for p in svc["ports"]:
-        low, _, high = p.partition("-")
+        low, _sep, high = p.partition("-")
         out.append((int(low), int(high or low)))
     return out
 
@@ -120,8 +120,8 @@ def _inside(view, objects, ip) -> bool:
 
 def covered(view, vendor, packet) -> bool:
     for p in view["policies"]:
-        zones_ok = p["from_zone"] == packet["from_zone"] and (vendor in ROUTERS or vendor == "asa"
-                                                               or p["to_zone"] == packet["to_zone"])
+        acl_based = vendor in ROUTERS or vendor == "asa"  # an interface ACL only knows where traffic enters
+        zones_ok = p["from_zone"] == packet["from_zone"] and (acl_based or p["to_zone"] == packet["to_zone"])
         if (zones_ok and _inside(view, p["source"], packet["src"]) and _inside(view, p["destination"], packet["dst"])
                 and _service_match(view, p["services"], packet["proto"], packet["dport"])):
             return True
@@ -145,7 +145,7 @@ def _policy_packets(view):
                 for name in p["services"]:
                     svc = view["services"][name]
                     for proto, port in ([("tcp", 7)] if svc["protocol"] == "any"
-                                        else [(svc["protocol"], lo) for lo, _ in _ranges(svc)]):
+                                        else [(svc["protocol"], lo) for lo, _hi in _ranges(svc)]):
                         yield {"from_zone": p["from_zone"], "to_zone": p["to_zone"], "src": _first(s), "dst": _first(d),
                                "proto": proto, "sport": 40000, "dport": port}
 
@@ -156,7 +156,7 @@ def _probe_packets(view, data):
     targets = [ipaddress.ip_address(a) for a in view["protected"]]
     if view["default_action"] == "deny":
         targets += addresses
-    ports = sorted({lo for s in view["services"].values() for lo, _ in _ranges(s)} | {1, 22, 443, 40000})
+    ports = sorted({lo for s in view["services"].values() for lo, _hi in _ranges(s)} | {1, 22, 443, 40000})
     zones = sorted(view["zones"])
     for dst in targets[:6]:
         for src in [a for a in addresses if a.version == dst.version][:3]:

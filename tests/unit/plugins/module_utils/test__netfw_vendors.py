@@ -63,8 +63,8 @@ def test_deny_mode_has_no_final_permit_and_an_empty_acl_denies_explicitly():
     assert [a["grant"] for a in asa[0]["aces"] if "grant" in a] == ["permit"]
     assert asa[1]["aces"] == [{"grant": "deny", "protocol": "ip", "protocol_options": {"ip": True},
                                "source": {"any": True}, "destination": {"any": True}, "line": 1}]
-    assert not any(p["then"].get("deny") for z in render(small(default_action="deny"), "junos")[JUNOS]["config"]
-                   ["from_zones"] for t in z["to_zones"] for p in t["policies"])
+    assert not any(p["then"].get("deny") for z in render(small(default_action="deny"), "junos")[JUNOS]["config"]["from_zones"]
+                   for t in z["to_zones"] for p in t["policies"])
     assert [p["action"] for p in render(small(default_action="deny"), "fortios")[FORTI + "policy"]] == ["accept"]
     assert [r["action"] for r in render(small(default_action="deny"), "panos")[PANOS + "security_rule"]] == ["allow"]
 
@@ -144,7 +144,7 @@ def test_junos_sample_view_set_lines_and_policies_agree():
                      ("hq", "dr", ["exfw-hq-dr-management-mailbox.dr", "exfw-hq-dr-organisation.hq-organisation.dr",
                                    "exfw-hq-dr-smtp-relay-mailbox.dr", "exfw-protect-hq-dr"])]
     policy_heads = {line.split(" match ")[0][4:] for line in lines if " match " in line}
-    assert len(policy_heads) == sum(len(p) for _, _, p in pairs)
+    assert len(policy_heads) == sum(len(names) for _src, _dst, names in pairs)
 
 
 def test_fortios_policy_names_fit_35_and_ids_are_stable():
