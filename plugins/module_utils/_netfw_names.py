@@ -54,7 +54,7 @@ class Namer:
             return self._by_key[key]
         limit = limit or self.limit
         body = "-".join(parts)
-        if body != self.prefix and not body.startswith(self.prefix + "-"):
+        if not body.startswith(self.prefix + "-"):
             body = f"{self.prefix}-{body}"
         body = re.sub(r"[^A-Za-z0-9_.-]", "_", body)
         name = fit(body, limit)

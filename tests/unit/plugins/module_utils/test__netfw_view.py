@@ -114,8 +114,9 @@ def test_names_of_different_kinds_that_collide_are_told_apart():
     assert first == "exfw-tcp-25" and second != first and second.startswith("exfw-tcp-25-")
 
 
-def test_the_prefix_is_not_doubled():
+def test_the_prefix_is_not_doubled_but_always_followed_by_a_dash():
     assert Namer("exfw", 64)("policy", "exfw-clients") == "exfw-clients"
+    assert Namer("exfw", 64)("policy", "exfw") == "exfw-exfw"  # found by the property test
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
