@@ -114,6 +114,8 @@ def _policies(view: dict, namer: Namer, groups: dict, services: dict) -> list:
 
 
 def _number(policies: list, base: int, firewall: str) -> None:
+    if not 1 <= base <= 4294967294 - POLICYID_SPAN:
+        raise NetworkViewError(f"firewall '{firewall}': policyid_base {base} is out of range")
     taken = set()
     for policy in sorted(policies, key=lambda p: p["name"]):
         number = int(digest(policy["name"]), 16) % POLICYID_SPAN
@@ -121,8 +123,6 @@ def _number(policies: list, base: int, firewall: str) -> None:
             number = (number + 1) % POLICYID_SPAN
         taken.add(number)
         policy["policyid"] = base + number
-    if not 1 <= base <= 4294967294 - POLICYID_SPAN:
-        raise NetworkViewError(f"firewall '{firewall}': policyid_base {base} is out of range")
 
 
 def render(view: dict, policyid_base: int = POLICYID_BASE) -> dict:

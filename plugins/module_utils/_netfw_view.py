@@ -88,16 +88,16 @@ def _check_name(name, what: str, fw: str) -> str:
     return name
 
 
-def _mapping(view: dict, key: str, fw: str) -> dict:
-    value = view.get(key)
-    if not isinstance(value, dict) or not value:
-        _fail(fw, f"'{key}' must be a non-empty mapping")
+def _mapping(view: dict, key: str, fw: str, empty: bool = True) -> dict:
+    value = view.get(key) if view.get(key) is not None or not empty else {}
+    if not isinstance(value, dict) or (not value and not empty):
+        _fail(fw, f"'{key}' must be a {'' if empty else 'non-empty '}mapping")
     return value
 
 
 def _zones(view: dict, fw: str) -> dict:
     zones, owner = {}, {}
-    for name, zone in sorted(_mapping(view, "zones", fw).items()):
+    for name, zone in sorted(_mapping(view, "zones", fw, empty=False).items()):
         _check_name(name, "zone", fw)
         zone = zone if isinstance(zone, dict) else _fail(fw, f"zone '{name}' must be a mapping")
         interfaces = zone.get("interfaces") or []

@@ -12,6 +12,7 @@ is denied by the collection's own entries.
 from __future__ import annotations
 
 import ipaddress
+import os
 import re
 
 from hypothesis import HealthCheck, given, settings
@@ -165,7 +166,10 @@ def _probe_packets(view, data):
                    "sport": data.draw(st.sampled_from(ports)), "dport": data.draw(st.sampled_from(ports))}
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+EXAMPLES = int(os.environ.get("EXFW_HYPOTHESIS_EXAMPLES", "60"))  # e.g. 800 for a longer search
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(view=views(), data=st.data())
 def test_every_vendor_permits_the_policies_and_nothing_else(view, data):
     for vendor in VENDORS:

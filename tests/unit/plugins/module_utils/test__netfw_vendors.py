@@ -159,6 +159,13 @@ def test_fortios_policy_names_fit_35_and_ids_are_stable():
     assert [p["policyid"] - 5000 for p in based] == [p["policyid"] - 1_000_000_000 for p in policies]
 
 
+def test_fortios_policyid_base_out_of_range():
+    from ansible_collections.exchange.firewall.plugins.module_utils._netfw_view import NetworkViewError
+
+    with pytest.raises(NetworkViewError, match=r"^firewall 'fw9': policyid_base 0 is out of range$"):
+        render(small(), "fortios", policyid_base=0)
+
+
 def test_panos_rules_keep_the_block_together_at_the_top():
     rules = render(sample("fw02"), "panos")[PANOS + "security_rule"]
     assert rules[0]["location"] == "top" and "existing_rule" not in rules[0]

@@ -73,6 +73,14 @@ def test_zone_based_vendors_reference_zones_by_name_and_need_no_interfaces(vendo
     assert render(small(zones={"clients": {"interfaces": []}, "servers": {"interfaces": []}}), vendor)
 
 
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_a_firewall_without_policies_still_protects(vendor):
+    view = small(address_objects={}, services={}, policies=[])
+    assert render(view, vendor)
+    with pytest.raises(NetworkViewError, match=r"^firewall 'fw9': 'zones' must be a non-empty mapping$"):
+        render(small(zones={}), vendor)
+
+
 def test_unknown_vendor_and_option():
     with pytest.raises(NetworkViewError, match=r"^unknown network firewall vendor 'nxos'; expected one of ios, "):
         render(small(), "nxos")
