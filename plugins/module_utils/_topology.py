@@ -65,7 +65,8 @@ OTHER_NAMES = "__exchange_firewall_names__"
 CONTROLLER_VARS = ("mode", "output_dir", "flows_include", "flows_exclude", "plan", "provider", "purge",
                    "firewalld_zone", "firewalld_bind_sources", "firewalld_install", "management_ports",
                    "windows_group", "windows_harden_setup_rules", "windows_management_ports", "windows_scripts",
-                   "network_state", "nftables_management_objects")
+                   "network_state", "nftables_management_objects", "fortios_vdom", "fortios_policyid_base",
+                   "panos_provider")
 KNOWN_NAMES = frozenset(SETTING_DEFAULTS) | frozenset(HOST_VARS) | frozenset(CONTROLLER_VARS)
 
 
