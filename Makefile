@@ -11,7 +11,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 export ANSIBLE_PYTHON_INTERPRETER ?= auto_silent
 LINK := collections/ansible_collections/exchange/firewall
 
-.PHONY: help venv collections demo test pytest unit integration sanity lint ruff bench build clean
+.PHONY: help venv collections vendor demo test pytest unit integration sanity lint ruff bench build clean
 
 help:
 	@grep -E '^#   make' Makefile | sed 's/^#   //'
@@ -25,6 +25,11 @@ $(VENV)/.installed: requirements.txt
 
 collections: $(LINK)
 
+# cisco.asa (not in the ansible 12.3.0 bundle), ncclient/xmltodict/jxmlease (Junos), pan-os-python,
+# pinned, into .cache/vendor (git-ignored).
+vendor: venv
+	PYTHON=$(BIN)/python tests/vendor/install-vendor-collections.sh
+
 $(LINK):
 	mkdir -p $(dir $(LINK))
 	ln -sfn ../../.. $(LINK)
@@ -37,16 +42,16 @@ demo: venv collections
 # pytest runs last, so its summary line closes the output.
 test: venv collections ruff sanity lint pytest
 
-pytest: venv collections
+pytest: venv collections vendor
 	$(BIN)/python -m pytest -q -p no:cacheprovider -n 2
 
 ruff: venv
 	$(BIN)/ruff check plugins tests benchmarks
 
-unit: venv collections
+unit: venv collections vendor
 	$(BIN)/python -m pytest tests/unit -q -p no:cacheprovider
 
-integration: venv collections
+integration: venv collections vendor
 	$(BIN)/python -m pytest tests/integration -q -p no:cacheprovider
 
 sanity: venv

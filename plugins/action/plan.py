@@ -152,10 +152,10 @@ def _now() -> str:
 
 
 def _targets(plan: dict) -> dict:
-    targets = {"linux": [], "windows": [], "network": []}
+    """Hosts an apply run reaches, by platform; 'unsupported': planned hosts no applier can reach."""
+    targets = {"linux": [], "windows": [], "network": [], "unsupported": []}
     for name, host in plan["hosts"].items():
         targets.setdefault(host["platform"], []).append(name)
     for name, firewall in plan.get("network_firewalls", {}).items():
-        if firewall.get("status") == "planned":
-            targets["network"].append(name)
+        targets["network" if firewall.get("provider") else "unsupported"].append(name)
     return targets

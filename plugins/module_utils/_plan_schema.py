@@ -109,3 +109,44 @@ def upgrade_v1(plan: dict) -> dict:
     out.update(schema_version=SCHEMA_VERSION, address_objects=dict(sorted(objects.items())),
                citations=dict(sorted(citations.items())), hosts=hosts, upgraded_from=1)
     return out
+
+
+def firewall_view(plan: dict, name: str) -> dict:
+    """One network firewall's policies with everything they name, expanded: the renderers' input.
+
+    Keys: name, prefix, provider, network_os, default_action, zones (interfaces, vrf, addresses),
+    address_objects (only those the policies use), services, protected, and policies, each with
+    its flow ids, full citations and a one-line comment.
+    """
+    section = plan["network_firewalls"][name]
+    objects = {}
+    for policy in section["policies"]:
+        for obj in policy["source"] + policy["destination"]:
+            spec = section["address_objects"].get(obj) or plan["address_objects"].get(obj)
+            if spec is None:
+                raise PlanSchemaError(f"firewall '{name}': policy '{policy['name']}' refers to object '{obj}' "
+                                      "which the plan does not define")
+            objects[obj] = {"addresses": list(spec["addresses"]), "description": spec["description"]}
+    policies = []
+    for policy in section["policies"]:
+        cites = [dict(plan["citations"][c], id=c) for c in policy["citation_ids"]]
+        comment = f"exchange.firewall: {', '.join(policy['flow_ids'])}"
+        if cites:
+            comment += f" (sources: {', '.join(c['id'] for c in cites)})"
+        policies.append({"name": policy["name"], "from_zone": policy["from_zone"], "to_zone": policy["to_zone"],
+                         "source": list(policy["source"]), "destination": list(policy["destination"]),
+                         "services": list(policy["services"]), "action": policy["action"],
+                         "flow_ids": list(policy["flow_ids"]), "citations": cites, "comment": comment})
+    return {
+        "name": name,
+        "prefix": plan["settings"]["rule_prefix"],
+        "provider": section["provider"],
+        "network_os": section["network_os"],
+        "default_action": section["default_action"],
+        "zones": {z: {"interfaces": list(spec["interfaces"]), "vrf": spec["vrf"], "addresses": list(spec["addresses"])}
+                  for z, spec in section["zones"].items()},
+        "address_objects": dict(sorted(objects.items())),
+        "services": {k: dict(v) for k, v in section["services"].items()},
+        "protected": list(section["protected"]),
+        "policies": policies,
+    }

@@ -6,8 +6,16 @@ from __future__ import annotations
 
 import json
 
-from ansible_collections.exchange.firewall.plugins.module_utils import _render_csv, _render_markdown, _windows
-from ansible_collections.exchange.firewall.plugins.module_utils._plan_schema import expand_rules
+import yaml
+
+from ansible_collections.exchange.firewall.plugins.module_utils import (
+    _netfw_render,
+    _nftables,
+    _render_csv,
+    _render_markdown,
+    _windows,
+)
+from ansible_collections.exchange.firewall.plugins.module_utils._plan_schema import expand_rules, firewall_view
 
 
 def plan_json(plan: dict) -> str:
@@ -24,6 +32,35 @@ def render_all(plan: dict, windows_scripts: bool = True, windows_group: str = _w
     }
     if windows_scripts:
         files.update(windows_scripts_for(plan, windows_group))
+    files.update(network_files(plan))
+    return files
+
+
+def network_files(plan: dict) -> dict:
+    """Per network firewall: its view (the renderers' input) and its configuration for its provider.
+
+    Vendor providers: the module arguments the role passes to the vendor's own modules (plus
+    PAN-OS XML when pan-os-python is installed); nftables: the table, as ``nft -f`` reads it.
+    """
+    files = {}
+    for name in plan.get("network_firewalls", {}):
+        view = firewall_view(plan, name)
+        files[f"network/{name}.view.json"] = json.dumps(view, indent=2, sort_keys=True) + "\n"
+        provider = view["provider"]
+        if provider == "nftables":
+            files[f"network/{name}.nft"] = _nftables.render(view).text
+        elif provider in _netfw_render.RENDERERS:
+            config = _netfw_render.render(view, provider)
+            files[f"network/{name}.{provider}.yml"] = yaml.safe_dump(config, sort_keys=True, default_flow_style=False)
+            if provider == "panos":
+                try:
+                    from ansible_collections.exchange.firewall.plugins.plugin_utils._panos_xml import xml
+                except ImportError:  # pan-os-python is optional
+                    continue
+                try:
+                    files[f"network/{name}.panos.xml"] = "\n".join(xml(config)) + "\n"
+                except ImportError:
+                    pass
     return files
 
 

@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ansible_collections.exchange.firewall.plugins.module_utils._plan_schema import host_ruleset
+from ansible_collections.exchange.firewall.plugins.module_utils._plan_schema import firewall_view, host_ruleset
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 STORE_NAME = "exchange-firewall-store"
@@ -52,6 +52,9 @@ def write(plan: dict, location: str) -> str:
         used = {c: citations[c] for rule in entry["rules"] for c in rule["citation_ids"]}
         data = {"entry": entry, "citations": used, "settings": settings}
         (root / "hosts" / f"{_name('host', host)}.json").write_text(json.dumps(data))
+    for name, section in plan.get("network_firewalls", {}).items():
+        entry = {"platform": "network", "provider": section["provider"], "view": firewall_view(plan, name)}
+        (root / "hosts" / f"{_name('host', name)}.json").write_text(json.dumps({"firewall": entry}))
     if target.exists():
         shutil.rmtree(target)
     os.rename(root, target)
@@ -67,6 +70,8 @@ def read(store: str, host: str):
     if not path.exists():
         return None
     data = json.loads(path.read_text())
+    if "firewall" in data:
+        return data["firewall"]
     entry = data["entry"]
     objects = {}
     for rule in entry["rules"]:

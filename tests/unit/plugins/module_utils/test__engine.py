@@ -30,7 +30,8 @@ EXPECTED_EX01 = [
       "org-support-rule"]),
     ("exfw-in-tcp-clients", "tcp", ["80", "443", "587"], CLIENTS,
      ["mbx-http-clients", "mbx-https-clients", "mbx-smtp-submission"]),
-    ("exfw-in-tcp-edge-transport-site-hq", "tcp", ["25"], ["172.16.50.10", "198.51.100.25"], ["edge-smtp-to-mailbox"]),
+    # The Edge's internal NIC only: its external address (198.51.100.25) never reaches the Mailbox servers.
+    ("exfw-in-tcp-edge-transport-site-hq", "tcp", ["25"], ["172.16.50.10"], ["edge-smtp-to-mailbox"]),
     ("exfw-in-tcp-management", "tcp", ["80", "443", "3389", "5985-5986"], MGMT,
      ["mgmt-exchange-admin", "mgmt-windows"]),
     ("exfw-in-tcp-smtp-relay", "tcp", ["25"], ["10.1.20.25"], ["mbx-smtp-from-relay"]),
@@ -83,8 +84,9 @@ def test_example_witness_and_relay(example_plan):
     ]
 
 
-def test_example_network_firewall_is_reserved_and_dcs_are_peers(example_plan):
-    assert example_plan["network_firewalls"]["fw01"]["status"] == "not_implemented"
+def test_network_firewalls_and_dcs_get_no_host_rule_set(example_plan):
+    assert sorted(example_plan["network_firewalls"]) == ["fw01", "fw02"]
+    assert example_plan["network_firewalls"]["fw01"]["status"] == "planned"
     assert "dc01" not in example_plan["hosts"] and "fw01" not in example_plan["hosts"]
 
 

@@ -28,7 +28,12 @@ def rows(text):
 
 def test_csv_has_one_row_per_rule_with_source_destination_and_sources(plan):
     table = rows(_render_csv.render(plan))
-    assert len(table) == sum(len(h["rules"]) for h in plan["hosts"].values())
+    assert len([r for r in table if r["kind"] == "host-rule"]) == sum(len(h["rules"]) for h in plan["hosts"].values())
+    policies = [r for r in table if r["kind"] == "firewall-policy"]
+    assert len(policies) == sum(len(f["policies"]) for f in plan["network_firewalls"].values())
+    edge_in = next(r for r in policies if r["rule"] == "exfw-internet-perimeter-internet-edge-transport-external")
+    assert edge_in["device"] == "fw01" and edge_in["direction"] == "internet>perimeter" and edge_in["ports"] == "tcp/25"
+    assert edge_in["source"] == "object:internet" and edge_in["destination"] == "object:edge_transport-external"
     edge = [r for r in table if r["device"] == "edge01"]
     assert [r["rule"] for r in edge] == ["exfw-in-tcp-internet", "exfw-in-tcp-mailbox-site-hq", "exfw-in-tcp-management"]
     sync = edge[1]
@@ -46,8 +51,11 @@ def test_address_objects_csv_lists_every_address_of_every_object_once(plan):
     by_object = {}
     for row in table:
         by_object.setdefault(row["object"], []).append(row)
-    assert set(by_object) == set(plan["address_objects"])
-    for name, obj in plan["address_objects"].items():
+    objects = dict(plan["address_objects"])
+    for firewall in plan["network_firewalls"].values():
+        objects.update(firewall["address_objects"])
+    assert set(by_object) == set(objects) and "organisation.dr" in objects
+    for name, obj in objects.items():
         assert [r["address"] for r in by_object[name]] == obj["addresses"]
         assert by_object[name][0]["members"] == ";".join(obj["members"])
         assert all(r["members"] == "" for r in by_object[name][1:])

@@ -147,7 +147,7 @@ BAD_INPUT = [
      "organisation", "exchange_firewall_features.pop", "unknown feature"),
     ("unknown-feature-on-host", _set(("hv", "mbx2", "exchange_firewall_features"), {"pop": True}),
      "host 'mbx2'", "exchange_firewall_features.pop", "unknown feature"),
-    ("feature-not-bool", _set(("s", "exchange_firewall_features"), {"pop3": "yes"}),
+    ("feature-not-bool", _set(("s", "exchange_firewall_features"), {"pop3": "sometimes"}),
      "organisation", "exchange_firewall_features.pop3", "must be true or false"),
     ("filtering-inside-org", _set(("s", "exchange_firewall_intra_org"), "per_port"),
      "organisation", "exchange_firewall_intra_org", "Microsoft does not support"),
