@@ -45,10 +45,12 @@ def test_plan_mode_writes_plan_json_and_summary(example_run):
                                  "flow_ids", "citation_ids"}
             assert rule["remote_object"] in plan["address_objects"]
     assert plan["meta"]["collection_version"] and plan["meta"]["inventory_fingerprint"].startswith("sha256:")
-    assert sorted(p.name for p in out.iterdir()) == [".exchange-firewall.json", "address-objects.csv", "plan.csv",
-                                                     "plan.json", "plan.md", "windows"]
+    assert sorted(p.name for p in out.iterdir()) == [".exchange-firewall.json", "address-objects.csv", "network",
+                                                     "plan.csv", "plan.json", "plan.md", "windows"]
+    assert sorted(p.name for p in (out / "network").iterdir()) == ["fw01.asa.yml", "fw01.view.json", "fw02.nft",
+                                                                   "fw02.view.json"]
     scripts = sorted(p.name for p in (out / "windows").iterdir())
-    assert scripts == ["edge01.ps1", "ex01.ps1", "ex02.ps1", "ex03.ps1", "ex04.ps1", "fs01.ps1"]
+    assert scripts == ["address-objects.json", "edge01.ps1", "ex01.ps1", "ex02.ps1", "ex03.ps1", "ex04.ps1", "fs01.ps1"]
     assert "New-NetFirewallRule -Name 'exfw-in-tcp-mailbox-site-hq'" in (out / "windows" / "edge01.ps1").read_text()
     assert (out / "plan.csv").read_text().startswith("kind,device,platform,roles,version,rule,")
     summary = (out / "plan.md").read_text()
@@ -214,7 +216,7 @@ def test_an_unchanged_plan_rewrites_nothing(tmp_path):
     before = _snapshot(out)
     second = _plan(out)
     assert second.returncode == 0, second.stdout
-    assert "is up to date (10 files)" in second.stdout
+    assert "is up to date (15 files)" in second.stdout
     assert "changed=0" in second.stdout.split("PLAY RECAP", 1)[1]
     assert _snapshot(out) == before, "same bytes, generation time included"
 
@@ -223,7 +225,7 @@ def test_check_mode_says_would_be_written_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     result = _plan(out, "--check", "--diff")
     assert result.returncode == 0, result.stdout
-    assert "10 files would be written to" in result.stdout and " written to " not in result.stdout.replace(
+    assert "15 files would be written to" in result.stdout and " written to " not in result.stdout.replace(
         "would be written to", "")
     assert "+++ after: " in result.stdout, "--diff shows the new files"
     assert not out.exists()
@@ -272,7 +274,7 @@ def test_apply_hosts_read_only_their_own_rule_set(tmp_path):
                            "-e", f"exchange_firewall_output_dir={out}", "-e", "exchange_firewall_mode=apply", "-v"])
     assert result.returncode == 0, result.stdout[-3000:]
     recap = result.stdout.split("PLAY RECAP", 1)[1]
-    for host in ("edge01", "ex01", "ex02", "ex03", "ex04", "fs01", "relay01"):
-        assert re.search(rf"^{host}\s+: ok=1 ", recap, re.M), host
-    for host in ("dc01", "dc02", "fw01"):
+    for host in ("edge01", "ex01", "ex02", "ex03", "ex04", "fs01", "relay01", "fw01", "fw02"):
+        assert re.search(rf"^{host}\s+: ok=2 .*failed=0", recap, re.M), host
+    for host in ("dc01", "dc02"):
         assert host not in recap
