@@ -244,7 +244,7 @@ class _Firewall:
         split = self.split(org_sid)
         zones = sorted(split)
         crossing = {key: set(flows) for key, flows in self.folded.items()}
-        for flow, sources, destinations, _ports_ in internal_flows:
+        for flow, sources, destinations, _unused in internal_flows:
             for src_sid, _o in sources:
                 for dst_sid, _d in destinations:
                     for from_zone in self.split(src_sid):
