@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-_PORT_RE = re.compile(r"^(\d{1,5})(?:-(\d{1,5}))?$")
+# ASCII digits only: int() would read other scripts' digits ("\u0664\u0664\u0663" is 443).
+_PORT_RE = re.compile(r"^([0-9]{1,5})(?:-([0-9]{1,5}))?$", re.ASCII)
 
 
 def parse_port(item) -> tuple:

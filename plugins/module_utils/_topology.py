@@ -378,12 +378,12 @@ def build(groups: dict, hostvars: dict, settings: dict | None = None) -> dict:
     settings = settings or {}
     cfg = _settings(settings)
     errors = Collector()
-    _check_names(hostvars, errors)
     role_groups = errors.run(_role_groups, cfg["role_groups"], groups, default={})
     networks = errors.run(_networks, cfg["networks"], cfg["internet_facing_networks"], default={})
     extra_flows = errors.run(_extra_flows, cfg["extra_flows"], networks, default=[])
     errors.check()
 
+    _check_names(hostvars, errors)
     roles = _roles_of(groups, hostvars, role_groups, errors)
     has_edge = any("edge_transport" in r for r in roles.values())
     hosts = {}

@@ -278,3 +278,32 @@ def test_apply_hosts_read_only_their_own_rule_set(tmp_path):
         assert re.search(rf"^{host}\s+: ok=2 .*failed=0", recap, re.M), host
     for host in ("dc01", "dc02"):
         assert host not in recap
+
+
+@pytest.mark.parametrize("value", ["no", "false", "0", "off"])
+def test_install_no_from_extra_vars_never_installs_firewalld(tmp_path, value):
+    """`-e exchange_firewall_firewalld_install=no` arrives as a string; it must still mean no.
+
+    The host's Python has no firewalld bindings (this venv's Python), so the module reports
+    firewalld as unavailable; with install off, the role stops there without installing anything.
+    """
+    inventory = tmp_path / "inventory.yml"
+    inventory.write_text(yaml.safe_dump({"all": {"hosts": {"relay99": {
+        "ansible_connection": "local", "ansible_python_interpreter": sys.executable}}}}))
+    plan = {"schema_version": 2, "settings": {"rule_prefix": "exfw"}, "citations": {},
+            "address_objects": {"management": {"kind": "network", "addresses": ["10.1.5.0/24"], "members": [],
+                                               "description": "management"}},
+            "hosts": {"relay99": {"platform": "linux", "roles": ["smtp_relay"], "features": {}, "rules": [{
+                "name": "exfw-in-tcp-management", "direction": "in", "protocol": "tcp", "local_ports": ["22"],
+                "remote_object": "management", "remote_endpoints": ["management"], "action": "allow",
+                "flow_ids": ["mgmt-linux"], "citation_ids": [], "description": "SSH"}]}}}
+    (tmp_path / "plan.json").write_text(json.dumps({"exchange_firewall_plan": plan}))
+    playbook = tmp_path / "apply.yml"
+    playbook.write_text(yaml.safe_dump([{"name": "Apply", "hosts": "relay99", "gather_facts": False,
+                                         "roles": [{"role": "exchange.firewall.exchange_firewall"}]}]))
+    result = run_playbook(["-i", str(inventory), str(playbook), "-e", f"@{tmp_path / 'plan.json'}",
+                           "-e", f"exchange_firewall_firewalld_install={value}"])
+    assert result.returncode != 0
+    assert "Stop unless firewalld is missing and may be installed" in result.stdout
+    assert "Install firewalld and its Python bindings" not in result.stdout
+    assert "Start and enable firewalld" not in result.stdout

@@ -168,6 +168,59 @@ BAD_INPUT = [
     ("extra-flow-duplicate-id", _set(("s", "exchange_firewall_extra_flows"), [
         {"id": "mbx-https-clients", "src": "clients", "dst": "mailbox", "ports": [443], "purpose": "x"}]),
      "organisation", "exchange_firewall_extra_flows[0].id", "already used"),
+    # ---- hostile and careless input -------------------------------------------------------------
+    ("ipv6-scope-id-in-network", _set(("s", "exchange_firewall_networks", "clients"),
+                                      ["fe80::%x\u2019,(Start-Process calc),\u2019/64"]),
+     "organisation", "exchange_firewall_networks.clients", "IPv6 scope id"),
+    ("ipv6-scope-id-in-address", _set(("hv", "mbx2", "exchange_firewall_addresses"), ["fe80::1%eth0"]),
+     "host 'mbx2'", "exchange_firewall_addresses", "IPv6 scope id"),
+    ("ipv4-mapped-address", _set(("hv", "mbx2", "exchange_firewall_addresses"), ["::ffff:10.2.10.11"]),
+     "host 'mbx2'", "exchange_firewall_addresses", "write the IPv4 address 10.2.10.11 instead"),
+    ("ipv4-mapped-network", _set(("s", "exchange_firewall_networks", "management"), ["::ffff:0.0.0.0/96"]),
+     "organisation", "exchange_firewall_networks.management", "never matches IPv4 traffic"),
+    ("path-traversal-host-name", _add_host("../../../PWNED", "exchange_witness", {"ansible_host": "10.1.10.51"}),
+     "host '../../../PWNED'", "inventory_hostname", "become file names"),
+    ("newline-host-name", _add_host("fs02\nStart-Process calc\n#", "exchange_witness", {"ansible_host": "10.1.10.52"}),
+     "host 'fs02\\nStart-Process calc\\n#'", "inventory_hostname", "letters, digits"),
+    ("misspelt-host-variable", _set(("hv", "mbx1", "exchange_firewall_dga"), "DAG1"),
+     "host 'mbx1'", "exchange_firewall_dga", "did you mean exchange_firewall_dag?"),
+    ("misspelt-group-variable-names-only", _set(("hv", "dc1", "__exchange_firewall_names__"),
+                                                ["exchange_firewall_ad_stie"]),
+     "host 'dc1'", "exchange_firewall_ad_stie", "did you mean exchange_firewall_ad_site?"),
+    ("site-as-list", _set(("hv", "mbx1", "exchange_firewall_ad_site"), ["HQ"]),
+     "host 'mbx1'", "exchange_firewall_ad_site", "must be a string"),
+    ("dag-as-mapping", _set(("hv", "mbx1", "exchange_firewall_dag"), {"name": "DAG1"}),
+     "host 'mbx1'", "exchange_firewall_dag", "must be a string"),
+    ("roles-as-string", _set(("hv", "mbx1", "exchange_firewall_roles"), "mailbox"),
+     "host 'mbx1'", "exchange_firewall_roles", "must be a list of roles"),
+    ("features-as-list", _set(("hv", "mbx1", "exchange_firewall_features"), ["pop3"]),
+     "host 'mbx1'", "exchange_firewall_features", "must be a mapping"),
+    ("outbound-not-bool", _set(("s", "exchange_firewall_outbound"), "maybe"),
+     "organisation", "exchange_firewall_outbound", "must be true or false"),
+    ("witness-in-its-own-dag", lambda g, h, s: (g["exchange_mailbox"].append("wit"), h["wit"].update(
+        exchange_firewall_version="2019", exchange_firewall_dag="DAG1")),
+     "organisation", "exchange_firewall_dags.DAG1.witness", "the witness must be another server"),
+    ("same-address-on-two-hosts", _set(("hv", "mbx2", "ansible_host"), "10.1.10.11"),
+     "host 'mbx2'", "exchange_firewall_addresses", "also an address of host 'mbx1'"),
+    ("extra-flow-to-unmanaged-role", _set(("s", "exchange_firewall_extra_flows"), [
+        {"id": "backup", "src": "clients", "dst": "domain_controller", "ports": [10000], "purpose": "Backup"}]),
+     "organisation", "exchange_firewall_extra_flows[0].dst", "gets no rule set"),
+    ("arabic-indic-digits-port", _set(("s", "exchange_firewall_extra_flows"), [
+        {"id": "backup", "src": "clients", "dst": "mailbox", "ports": ["\u0664\u0664\u0663"], "purpose": "Backup"}]),
+     "organisation", "exchange_firewall_extra_flows[0].ports", "invalid port"),
+    ("replication-port-range", _set(("s", "exchange_firewall_dags", "DAG1", "replication_port"), "64327-64330"),
+     "organisation", "exchange_firewall_dags.DAG1.replication_port", "must be one TCP port"),
+    ("javascript-citation", _set(("s", "exchange_firewall_extra_flows"), [
+        {"id": "backup", "src": "clients", "dst": "mailbox", "ports": [10000], "purpose": "Backup",
+         "citation": {"title": "x", "url": "javascript:alert(1)"}}]),
+     "organisation", "exchange_firewall_extra_flows[0].citation.url", "must be an http(s) URL"),
+    ("organisation-version-blamed-on-organisation", _both(
+        _set(("s", "exchange_firewall_version"), "2019.0"),
+        _set(("hv", "mbx1", "exchange_firewall_version"), "2019.0"),
+        _set(("hv", "mbx2", "exchange_firewall_version"), "2019.0")),
+     "organisation", "exchange_firewall_version", "unknown Exchange version '2019.0'"),
+    ("external-address-on-a-mailbox", _set(("hv", "mbx1", "exchange_firewall_external_addresses"), ["198.51.100.9"]),
+     "host 'mbx1'", "exchange_firewall_external_addresses", "only Edge Transport servers"),
 ]
 
 
@@ -180,6 +233,43 @@ def test_bad_input_gives_one_clear_error(case, mutation, where, variable, fragme
     assert info.value.variable == variable
     assert str(info.value).startswith(f"{where}: {variable}: ")
     assert fragment in str(info.value)
+
+
+def test_every_problem_of_a_run_is_reported_at_once():
+    groups, hostvars, settings = small_org()
+    hostvars["mbx1"]["exchange_firewall_version"] = "2007"
+    hostvars["mbx2"]["exchange_firewall_ad_site"] = ["HQ"]
+    hostvars["wit"]["exchange_firewall_dga"] = "x"
+    with pytest.raises(PlanError) as info:
+        build(groups, hostvars, settings)
+    text = str(info.value)
+    assert text.startswith("3 problems in the inventory:")
+    for fragment in ("host 'mbx1': exchange_firewall_version: unknown Exchange version '2007'",
+                     "host 'mbx2': exchange_firewall_ad_site: must be a string",
+                     "host 'wit': exchange_firewall_dga: unknown variable"):
+        assert fragment in text
+
+
+def test_an_organisation_wide_error_is_reported_once_not_per_host():
+    groups, hostvars, settings = small_org()
+    settings["exchange_firewall_version"] = "2019.0"
+    for host in ("mbx1", "mbx2"):
+        hostvars[host]["exchange_firewall_version"] = "2019.0"
+    with pytest.raises(PlanError) as info:
+        build(groups, hostvars, settings)
+    assert str(info.value) == "organisation: exchange_firewall_version: unknown Exchange version '2019.0' " \
+        "(expected one of 2010, 2013, 2016, 2019, se)"
+
+
+@pytest.mark.parametrize("text, expected", [("yes", True), ("no", False), ("True", True), ("false", False),
+                                            ("1", True), ("0", False), ("on", True), ("off", False)])
+def test_booleans_from_extra_vars_are_read_as_ansible_reads_them(text, expected):
+    groups, hostvars, settings = small_org()
+    settings["exchange_firewall_outbound"] = text
+    settings["exchange_firewall_features"] = {"pop3": text}
+    topo = build(groups, hostvars, settings)
+    assert topo["settings"]["outbound"] is expected
+    assert topo["hosts"]["mbx1"]["features"]["pop3"] is expected
 
 
 def test_override_allows_per_port_filtering_inside_the_org():
