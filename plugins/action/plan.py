@@ -9,13 +9,14 @@ import hashlib
 import json
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 from ansible import constants as C
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.exchange.firewall.plugins.module_utils import _plan_schema, _render_markdown
-from ansible_collections.exchange.firewall.plugins.plugin_utils import _output, _outputs_render, _store
+from ansible_collections.exchange.firewall.plugins.module_utils import _plan_diff, _plan_schema, _render_markdown
+from ansible_collections.exchange.firewall.plugins.plugin_utils import _output, _outputs_render, _report_html, _store
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import (
     build_plan,
     collection_version,
@@ -34,6 +35,9 @@ ARGUMENT_SPEC = {
     "windows_group": {"type": "str", "default": "exchange.firewall"},
     "from_plan": {"type": "raw"},
     "store": {"type": "bool", "default": True},
+    "previous_plan": {"type": "path"},
+    "report": {"type": "bool", "default": True},
+    "report_template": {"type": "path"},
 }
 
 
@@ -49,6 +53,13 @@ class ActionModule(ActionBase):
         if validation.error_messages:
             return dict(result, failed=True, msg="; ".join(validation.error_messages))
         args = validation.validated_parameters
+        # The approved plan to compare with and the report template are read before anything else:
+        # a bad path or a bad file stops the run here, naming the variable, with nothing written.
+        try:
+            previous = _previous(args.get("previous_plan"))
+            template = _report_html.load_template(args.get("report_template")) if args["report"] else None
+        except ValueError as exc:
+            return dict(result, failed=True, msg=str(exc))
         timings = {}
         started = time.perf_counter()
         groups = plain(task_vars.get("groups", {}))
@@ -74,6 +85,14 @@ class ActionModule(ActionBase):
         if args.get("hosts"):
             wanted = set(args["hosts"])
             plan["hosts"] = {h: v for h, v in plan["hosts"].items() if h in wanted}
+        if previous is not None:
+            try:
+                plan["changes_since_previous"] = _plan_diff.compare(previous[0], plan, hosts=args.get("hosts"))
+            except (ValueError, KeyError, TypeError) as exc:
+                return dict(result, failed=True, msg=f"exchange_firewall_previous_plan: {args['previous_plan']}: "
+                                                     f"cannot be compared with this plan ({exc})")
+            plan["changes_since_previous"]["previous"]["sha256"] = previous[1]
+            result["changes_since_previous"] = plan["changes_since_previous"]["summary"]
         rules = sum(len(h["rules"]) for h in plan["hosts"].values())
         warnings = [f"{h}: {w}" for h, v in plan["hosts"].items() for w in v["warnings"]]
         result.update(changed=False, stats={"hosts": len(plan["hosts"]), "rules": rules}, plan_warnings=warnings,
@@ -83,7 +102,7 @@ class ActionModule(ActionBase):
                 "non_default_settings": non_default_settings(settings)}
         if args.get("output_dir"):
             try:
-                self._write(args, plan, meta, result, timings)
+                self._write(args, plan, meta, result, timings, template)
             except (OSError, ValueError) as exc:
                 return dict(result, failed=True, msg=str(exc))
         else:
@@ -102,7 +121,7 @@ class ActionModule(ActionBase):
         result["timings"] = {k: round(v, 3) for k, v in timings.items()}
         return result
 
-    def _write(self, args, plan, meta, result, timings):
+    def _write(self, args, plan, meta, result, timings, template=None):
         directory = args["output_dir"]
         digest = hashlib.sha256(_outputs_render.plan_json(plan).encode()).hexdigest()
         previous = _output.read_manifest(directory) or {}
@@ -110,8 +129,10 @@ class ActionModule(ActionBase):
         generated = previous.get("generated_at") if previous.get("plan_digest") == digest else None
         plan["meta"] = dict(meta, generated_at=generated or _now())
         mark = time.perf_counter()
-        files = _outputs_render.render_all(plan, args["windows_scripts"], args["windows_group"])
+        files = _outputs_render.render_all(plan, args["windows_scripts"], args["windows_group"],
+                                           report_template=template, report=args["report"])
         timings["render_s"] = time.perf_counter() - mark
+        result["plan_sha256"] = hashlib.sha256(files["plan.json"].encode()).hexdigest()
         changes = _output.plan_changes(directory, files)
         changed = bool(changes["added"] or changes["changed"] or changes["removed"] or changes["failed_marker"])
         check = self._play_context.check_mode
@@ -145,6 +166,25 @@ def _approved(source, computed: dict) -> dict:
     if unknown:
         raise ValueError(f"exchange_firewall_plan: hosts {', '.join(unknown)} are not planned hosts of this inventory")
     return plan
+
+
+def _previous(path):
+    """(the approved plan to compare with, SHA-256 of its file), or None; errors name the variable."""
+    if not path:
+        return None
+    variable = "exchange_firewall_previous_plan"
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise ValueError(f"{variable}: {path} does not exist (give the path of an approved plan.json)") from None
+    except OSError as exc:
+        raise ValueError(f"{variable}: {path} cannot be read ({exc.strerror})") from None
+    try:
+        plan = json.loads(data)
+    except ValueError as exc:
+        raise ValueError(f"{variable}: {path} is not JSON ({exc})") from None
+    plan = _plan_schema.check(plan, variable)
+    return _plan_diff.without_changes(plan), hashlib.sha256(data).hexdigest()
 
 
 def _now() -> str:

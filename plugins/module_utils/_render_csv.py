@@ -4,8 +4,8 @@
 """Render a plan as CSV for change-request spreadsheets. Pure.
 
 ``render`` gives one row per rule (host rules, then network-firewall policies); remote sides are
-named address objects, listed once by ``render_objects`` (one row per address; members and
-description on the object's first row). Multi-value
+named address objects, listed once by ``render_objects`` (one row per address, with the hosts
+that have it in ``hosts``; members and description on the object's first row). Multi-value
 cells use ``;`` as separator. No cell can start a spreadsheet formula.
 """
 
@@ -14,12 +14,13 @@ from __future__ import annotations
 import csv
 import io
 
+from ansible_collections.exchange.firewall.plugins.module_utils import _report_model as model
 from ansible_collections.exchange.firewall.plugins.module_utils._text import csv_cell
 
 SEP = ";"
 COLUMNS = ("kind", "device", "platform", "roles", "version", "rule", "direction", "protocol", "ports",
            "source", "destination", "action", "flow_ids", "sources", "purpose")
-OBJECT_COLUMNS = ("object", "kind", "address", "members", "description")
+OBJECT_COLUMNS = ("object", "kind", "address", "members", "description", "hosts")
 
 
 def _writer(out):
@@ -66,14 +67,14 @@ def render_objects(plan: dict) -> str:
     out = io.StringIO()
     writer = _writer(out)
     writer.writerow(OBJECT_COLUMNS)
-    objects = dict(plan["address_objects"])
-    for firewall in plan.get("network_firewalls", {}).values():
-        objects.update(firewall.get("address_objects", {}))
+    objects = model.all_objects(plan)
+    addresses_of = model.host_addresses(plan)
     for name in sorted(objects):
         obj = objects[name]
         members = SEP.join(obj.get("members", []))
+        owners = dict(model.address_owners(obj, addresses_of)) if obj.get("members") else {}
         for index, address in enumerate(obj["addresses"] or [""]):
             # Members and description once per object, on its first row, so the file stays linear.
             _row(writer, [name, obj["kind"], address, members if index == 0 else "",
-                          obj["description"] if index == 0 else ""])
+                          obj["description"] if index == 0 else "", SEP.join(owners.get(address, []))])
     return out.getvalue()

@@ -9,14 +9,17 @@ inventory. Every inventory-derived text is escaped (``_text.md``): no markup or 
 
 from __future__ import annotations
 
+from ansible_collections.exchange.firewall.plugins.module_utils import _report_model as model
 from ansible_collections.exchange.firewall.plugins.module_utils._text import md, md_code, md_link, natural_key
 
 ANY = (["0.0.0.0/0", "::/0"], ["0.0.0.0/0"], ["::/0"])
 
 
-def _header(plan: dict, meta: dict) -> list:
+def _header(plan: dict, meta: dict, plan_sha256: str | None = None) -> list:
     settings = plan["settings"]
     rows = []
+    if plan_sha256:
+        rows.append(("plan.json (SHA-256)", md_code(plan_sha256)))
     if meta.get("generated_at"):
         rows.append(("Generated (UTC)", md(meta["generated_at"])))
     if meta.get("collection_version"):
@@ -39,16 +42,27 @@ def _sources(citation_ids, citations) -> str:
     return "; ".join(md_link(c, citations[c]["url"]) for c in citation_ids)
 
 
-def _object_ref(name, objects) -> str:
+def _object_ref(name, objects, addresses_of=None) -> str:
     obj = objects.get(name, {})
     if obj.get("addresses") in ANY:
         return f"any ({md_code(name)})"
-    return md_code(name)
+    if not obj.get("members") or addresses_of is None:
+        return md_code(name)
+    members = [m for m, _a in model.object_hosts(obj, addresses_of)[0]]
+    if len(members) <= model.INLINE_MEMBERS:
+        return f"{md_code(name)}: {md(', '.join(members))}"
+    return f"{md_code(name)} ({len(members)} hosts, listed under Address objects)"
 
 
-def _host_section(name, host, plan) -> list:
+def _flow_ids(item, flows) -> str:
+    unverified = set(model.unverified_flows(item, flows))
+    return md(", ".join(f + (" (unverified)" if f in unverified else "") for f in item["flow_ids"]))
+
+
+def _host_section(name, host, plan, addresses_of=None) -> list:
     citations = plan["citations"]
     objects = plan["address_objects"]
+    flows = plan.get("flows") or {}
     facts = [f"roles: {md(', '.join(host['roles']))}", f"version: {md(host['version'] or '-')}",
              f"AD site: {md(host['ad_site'] or '-')}", f"DAG: {md(host['dag'] or '-')}"]
     if host.get("edge_site"):
@@ -60,8 +74,8 @@ def _host_section(name, host, plan) -> list:
     for rule in host["rules"]:
         lines.append(
             f"| {md_code(rule['name'])} | {rule['direction']} | {rule['protocol']} | "
-            f"{md(', '.join(rule['local_ports']) or 'any')} | {_object_ref(rule['remote_object'], objects)} | "
-            f"{md(rule['description'])} | {md(', '.join(rule['flow_ids']))} | "
+            f"{md(', '.join(rule['local_ports']) or 'any')} | {_object_ref(rule['remote_object'], objects, addresses_of)} | "
+            f"{md(rule['description'])} | {_flow_ids(rule, flows)} | "
             f"{_sources(rule['citation_ids'], citations)} |")
     if host["disabled_flows"]:
         lines += ["", "Not opened: " + "; ".join(f"{md_code(d['id'])} ({md(d['reason'])})"
@@ -92,40 +106,134 @@ def _firewall_section(name, firewall, plan) -> list:
             f"| {md_code(policy['name'])} | {md_code(policy['from_zone'])} | {md_code(policy['to_zone'])} | "
             f"{', '.join(md_code(o) for o in policy['source'])} | "
             f"{', '.join(md_code(o) for o in policy['destination'])} | {md(svc)} | "
-            f"{md(policy.get('description', ''))} | {md(', '.join(policy['flow_ids']))} | "
+            f"{md(policy.get('description', ''))} | {_flow_ids(policy, plan.get('flows') or {})} | "
             f"{_sources(policy.get('citation_ids', []), citations)} |")
     for warning in firewall.get("warnings", []):
         lines += ["", f"> Warning: {md(warning)}"]
     return lines
 
 
-def render(plan: dict, meta: dict | None = None) -> str:
+def _addresses_with_hosts(obj, addresses_of) -> str:
+    if not obj.get("members"):
+        return md(", ".join(obj["addresses"]) or "none")
+    parts = []
+    for address, owners in model.address_owners(obj, addresses_of):
+        parts.append(f"{address} ({', '.join(owners)})" if owners else address)
+    return md(", ".join(parts) or "none")
+
+
+def _rule_text(rule: dict) -> str:
+    ports = ", ".join(rule["ports"]) or "any"
+    proto = "any protocol" if rule["protocol"] == "any" else f"{rule['protocol'].upper()} {ports}"
+    return f"{rule['direction']} {proto}"
+
+
+def _change_lines(changes: dict) -> list:
+    """Each change as a bullet: what, where, and the flows that caused it."""
+    out = []
+    for field, change in sorted(changes.items()):
+        if field in ("ports", "addresses", "source", "destination"):
+            parts = []
+            if change["added"]:
+                parts.append(f"+ {', '.join(change['added'])}")
+            if change["removed"]:
+                parts.append(f"- {', '.join(change['removed'])}")
+            out.append(f"{field}: {'; '.join(parts)}")
+        elif field == "services":
+            for proto, delta in sorted(change.items()):
+                parts = ([f"+ {', '.join(delta['added'])}"] if delta["added"] else []) + \
+                        ([f"- {', '.join(delta['removed'])}"] if delta["removed"] else [])
+                out.append(f"{proto} ports: {'; '.join(parts)}")
+        else:
+            out.append(f"{field}: {change['before']} -> {change['after']}")
+    return out
+
+
+def _changes_section(plan: dict) -> list:
+    changes = plan.get("changes_since_previous")
+    if changes is None:
+        return []
+    previous = changes["previous"]
+    lines = ["", "## Changes since the approved plan", ""]
+    facts = [f"approved plan generated {md(previous.get('generated_at') or 'at an unknown time')}"]
+    if previous.get("sha256"):
+        facts.append(f"plan.json SHA-256 {md_code(previous['sha256'])}")
+    if previous.get("inventory_fingerprint"):
+        facts.append(f"inventory fingerprint {md_code(previous['inventory_fingerprint'])}")
+    if previous.get("upgraded_from"):
+        facts.append(f"read as schema {previous['upgraded_from']} and upgraded")
+    lines += ["Compared with the " + "; ".join(facts) + ".", ""]
+    summary = changes["summary"]
+    if summary["unchanged"]:
+        return lines + ["No rule or policy changes: the devices would enforce exactly the approved plan."]
+    lines += [f"Host rules: {summary['rules_added']} added, {summary['rules_removed']} removed, "
+              f"{summary['rules_changed']} changed. Firewall policies: {summary['policies_added']} added, "
+              f"{summary['policies_removed']} removed, {summary['policies_changed']} changed.", "",
+              "| Device | Change | Rule or policy | What | Caused by flows |", "|---|---|---|---|---|"]
+    for section, label in (("hosts", "host"), ("network_firewalls", "firewall")):
+        for device, entry in changes[section].items():
+            if entry["status"] in ("added", "removed") and not (entry["added"] or entry["removed"]):
+                lines.append(f"| {md(device)} | {label} {entry['status']} | - | - | - |")
+            for kind in ("added", "removed"):
+                for item in entry[kind]:
+                    what = _rule_text(item) if "direction" in item and "from_zone" not in item else \
+                        f"{item['from_zone']} -> {item['to_zone']}"
+                    target = item.get("addresses") or item.get("source") or []
+                    lines.append(f"| {md(device)} | {kind} | {md_code(item['name'])} | "
+                                 f"{md(what + (' from ' + ', '.join(target) if target else ''))} | "
+                                 f"{md(', '.join(item['flow_ids']))} |")
+            for item in entry["changed"]:
+                lines.append(f"| {md(device)} | changed | {md_code(item['name'])} | "
+                             f"{md('; '.join(_change_lines(item['changes'])))} | {md(', '.join(item['caused_by']))} |")
+    return lines
+
+
+def _sign_off(plan_sha256: str | None) -> list:
+    lines = ["", "## Review and approval", ""]
+    if plan_sha256:
+        lines += [f"This document describes `plan.json` with SHA-256 {md_code(plan_sha256)}. Approving it approves "
+                  "exactly that file: keep a copy, apply it unchanged with `-e exchange_firewall_plan=<copy>`, and "
+                  "compare the next plan with it through `exchange_firewall_previous_plan`.", ""]
+    return lines + ["| Role | Name | Signature | Date |", "|---|---|---|---|",
+                    "| Prepared by (Exchange administration) | | | |",
+                    "| Reviewed by (network and security) | | | |",
+                    "| Approved by (change authority) | | | |"]
+
+
+def render(plan: dict, meta: dict | None = None, plan_sha256: str | None = None) -> str:
     meta = meta or {}
-    lines = ["# Exchange firewall plan", ""] + _header(plan, meta) + [
-        "", "## Hosts", "",
-        "| Host | Platform | Roles | Version | AD site | DAG | Rules |",
-        "|---|---|---|---|---|---|---|",
+    addresses_of = model.host_addresses(plan)
+    counts = model.summary(plan)
+    lines = ["# Exchange firewall plan", ""] + _header(plan, meta, plan_sha256) + [
+        "", f"{counts['hosts']} hosts with {counts['rules']} rules; {counts['firewalls']} network firewalls with "
+        f"{counts['policies']} policies; {counts['objects']} address objects; {counts['unverified_rules']} rules "
+        "carry unverified flows.",
     ]
+    lines += _changes_section(plan)
+    lines += ["", "## Hosts", "",
+              "| Host | Platform | Roles | Version | AD site | DAG | Rules |",
+              "|---|---|---|---|---|---|---|"]
     for name, host in plan["hosts"].items():
         lines.append(f"| {md(name)} | {host['platform']} | {md(', '.join(host['roles']))} | "
                      f"{md(host['version'] or '-')} | {md(host['ad_site'] or '-')} | {md(host['dag'] or '-')} | "
                      f"{len(host['rules'])} |")
     for name, host in plan["hosts"].items():
-        lines += _host_section(name, host, plan)
+        lines += _host_section(name, host, plan, addresses_of)
     for name, firewall in plan.get("network_firewalls", {}).items():
         lines += _firewall_section(name, firewall, plan)
     lines += ["", "## Address objects", "",
-              "Each rule's remote side, listed once: the hosts it stands for and all of its addresses.", "",
-              "| Object | Kind | Members | Addresses | Description |", "|---|---|---|---|---|"]
-    objects = dict(plan["address_objects"])
-    for firewall in plan.get("network_firewalls", {}).values():
-        objects.update(firewall.get("address_objects", {}))
+              "Each rule's remote side, listed once: the hosts it stands for and all of its addresses, each "
+              "address with the host that has it.", "",
+              "| Object | Kind | Members | Addresses (host) | Description |", "|---|---|---|---|---|"]
+    objects = model.all_objects(plan)
     for name in sorted(objects):
         obj = objects[name]
-        lines.append(f"| {md_code(name)} | {obj['kind']} | {md(', '.join(obj.get('members', [])) or '-')} | "
-                     f"{md(', '.join(obj['addresses']) or 'none')} | {md(obj['description'])} |")
+        members = [m for m, _a in model.object_hosts(obj, addresses_of)[0]] if obj.get("members") else []
+        lines.append(f"| {md_code(name)} | {obj['kind']} | {md(', '.join(members)) or '-'} | "
+                     f"{_addresses_with_hosts(obj, addresses_of)} | {md(obj['description'])} |")
     lines += ["", "## Sources", ""]
     for key in sorted(plan["citations"], key=natural_key):
         cite = plan["citations"][key]
         lines.append(f"- **{md(key)}**: {md_link(cite['title'], cite['url'])}")
+    lines += _sign_off(plan_sha256)
     return "\n".join(lines) + "\n"

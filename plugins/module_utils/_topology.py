@@ -66,7 +66,10 @@ CONTROLLER_VARS = ("mode", "output_dir", "flows_include", "flows_exclude", "plan
                    "firewalld_zone", "firewalld_bind_sources", "firewalld_install", "management_ports",
                    "windows_group", "windows_harden_setup_rules", "windows_management_ports", "windows_scripts",
                    "network_state", "nftables_management_objects", "fortios_vdom", "fortios_policyid_base",
-                   "panos_provider")
+                   "panos_provider",
+                   # reports, drift audit and live verification
+                   "previous_plan", "report_template", "audit_fail_on_drift", "verify_sources", "verify_timeout",
+                   "verify_closed_sample", "verify_fail_on_failure")
 KNOWN_NAMES = frozenset(SETTING_DEFAULTS) | frozenset(HOST_VARS) | frozenset(CONTROLLER_VARS)
 
 

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import yaml
@@ -22,14 +23,25 @@ def plan_json(plan: dict) -> str:
     return json.dumps(plan, indent=2, sort_keys=True) + "\n"
 
 
-def render_all(plan: dict, windows_scripts: bool = True, windows_group: str = _windows.DEFAULT_GROUP) -> dict:
-    """Every output file of a plan. Host names were validated by the planner (safe file names)."""
+def render_all(plan: dict, windows_scripts: bool = True, windows_group: str = _windows.DEFAULT_GROUP,
+               report_template=None, report: bool = True) -> dict:
+    """Every output file of a plan. Host names were validated by the planner (safe file names).
+
+    plan.md and report.html name the SHA-256 of the plan.json they describe (what an approver signs).
+    ``report_template``: a compiled or a path to a Jinja2 template for report.html (default: the bundled one).
+    """
+    text = plan_json(plan)
+    digest = hashlib.sha256(text.encode()).hexdigest()
     files = {
-        "plan.json": plan_json(plan),
-        "plan.md": _render_markdown.render(plan, plan.get("meta")),
+        "plan.json": text,
+        "plan.md": _render_markdown.render(plan, plan.get("meta"), plan_sha256=digest),
         "plan.csv": _render_csv.render(plan),
         "address-objects.csv": _render_csv.render_objects(plan),
     }
+    if report:
+        from ansible_collections.exchange.firewall.plugins.plugin_utils import _report_html
+
+        files["report.html"] = _report_html.render(plan, report_template, plan_sha256=digest)
     if windows_scripts:
         files.update(windows_scripts_for(plan, windows_group))
     files.update(network_files(plan))

@@ -148,4 +148,15 @@ def build_plan(groups, hostvars: dict, settings: dict) -> dict:
         candidates = [engine.public_flow(f) for f in engine.select_flows(topo)]
         include = _select(_get(settings, "flows_include"), candidates, "flows_include")
         exclude = _select(_get(settings, "flows_exclude"), candidates, "flows_exclude")
-    return engine.plan(topo, include, exclude)
+    plan = engine.plan(topo, include, exclude)
+    plan["inventory_hosts"] = inventory_hosts(topo)
+    return plan
+
+
+def inventory_hosts(topo: dict) -> dict:
+    """Every host of the topology with its roles, AD site and addresses: lets the reports put host
+    names beside the addresses of an address object (domain controllers have no rule set of their own)."""
+    return {name: {"roles": list(host["roles"]), "ad_site": host["ad_site"],
+                   "addresses": [str(a) for a in host["addresses"]],
+                   "external_addresses": [str(a) for a in host.get("external_addresses") or []]}
+            for name, host in sorted(topo["hosts"].items())}

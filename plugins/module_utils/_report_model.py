@@ -1,0 +1,239 @@
+# Copyright: exchange.firewall contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The plan as plain data for the human-readable reports (Markdown and HTML). Pure.
+
+Everything here is text or lists of text, in a fixed order, so that a template only has to lay it
+out: host names beside their addresses, citations with http(s) links only, unverified flows
+marked, the disabled flows with their reasons. Nothing is escaped here; each renderer escapes for
+its own format (``_text.md`` for Markdown, Jinja2's autoescape for HTML).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ansible_collections.exchange.firewall.plugins.module_utils._text import natural_key, one_line, safe_url
+
+ANY = ({"0.0.0.0/0", "::/0"}, {"0.0.0.0/0"}, {"::/0"})
+# A rule lists its remote hosts by name up to this many; beyond, it refers to the object's full list.
+INLINE_MEMBERS = 8
+_ANCHOR_RE = re.compile(r"[^a-z0-9]+")
+
+
+def anchor(kind: str, name) -> str:
+    """A stable HTML id: the kind, a slug of the name and, when the slug loses information, a hash."""
+    text = str(name)
+    slug = _ANCHOR_RE.sub("-", text.lower()).strip("-") or "x"
+    if slug != text:
+        slug += "-" + format(sum((i + 1) * ord(c) for i, c in enumerate(text)) % 0xFFFFFF, "06x")
+    return f"{kind}-{slug}"
+
+
+def is_any(addresses) -> bool:
+    return set(addresses or ()) in ANY
+
+
+def host_addresses(plan: dict) -> dict:
+    """{host: [addresses]} of every host the plan knows (its inventory index, else its rule-set hosts)."""
+    index = plan.get("inventory_hosts")
+    if index:
+        return {h: list(e.get("addresses") or []) + list(e.get("external_addresses") or []) for h, e in index.items()}
+    return {h: list(e.get("addresses") or []) + list(e.get("external_addresses") or [])
+            for h, e in plan.get("hosts", {}).items()}
+
+
+def _net(text):
+    try:
+        return ipaddress.ip_network(str(text), strict=False)
+    except ValueError:
+        return None
+
+
+def object_hosts(obj: dict, addresses_of: dict) -> tuple:
+    """([(member, [its addresses in the object])], [addresses of the object no member has]).
+
+    Members without an address in the object (for example outside a zone part) are left out.
+    """
+    nets = [(a, _net(a)) for a in obj.get("addresses") or []]
+    exact = {a for a, n in nets if n is not None and n.prefixlen == n.max_prefixlen}
+    wide = [(a, n) for a, n in nets if n is not None and n.prefixlen != n.max_prefixlen]
+    members, covered = [], set()
+    for member in obj.get("members") or []:
+        mine = []
+        for address in addresses_of.get(member, []):
+            if address in exact:
+                mine.append(address)
+                covered.add(address)
+                continue
+            ip = _net(address)
+            for text, net in wide:
+                if ip is not None and ip.version == net.version and ip.subnet_of(net):
+                    mine.append(address)
+                    covered.add(text)
+                    break
+        if mine:
+            members.append((member, mine))
+    others = [a for a, _n in nets if a not in covered]
+    return members, others
+
+
+def address_owners(obj: dict, addresses_of: dict) -> list:
+    """[(address, [hosts])]: each address of the object with the members that have it (or an
+    address inside it, for a network)."""
+    members, _others = object_hosts(obj, addresses_of)
+    ips = [(m, _net(a)) for m, mine in members for a in mine]
+    out = []
+    for address in obj.get("addresses") or []:
+        net = _net(address)
+        names = {m for m, ip in ips if net is not None and ip is not None and ip.version == net.version
+                 and ip.subnet_of(net)}
+        out.append((address, sorted(names, key=natural_key)))
+    return out
+
+
+def all_objects(plan: dict) -> dict:
+    objects = dict(plan.get("address_objects") or {})
+    for firewall in (plan.get("network_firewalls") or {}).values():
+        objects.update(firewall.get("address_objects") or {})
+    return objects
+
+
+def unverified_flows(item: dict, flows: dict) -> list:
+    """Flow ids of a rule or policy that the catalog marks unverified (the rule's own list when it has one)."""
+    if "unverified_flow_ids" in item:
+        return list(item.get("unverified_flow_ids") or [])
+    return [f for f in item.get("flow_ids") or [] if (flows.get(f) or {}).get("verified") is False]
+
+
+def citation_list(ids, citations: dict) -> list:
+    out = []
+    for key in ids or []:
+        cite = citations.get(key) or {}
+        out.append({"id": str(key), "title": one_line(cite.get("title") or key), "url": safe_url(cite.get("url"))})
+    return out
+
+
+def _flow_list(item: dict, flows: dict) -> list:
+    unverified = set(unverified_flows(item, flows))
+    return [{"id": f, "purpose": one_line((flows.get(f) or {}).get("purpose") or ""), "unverified": f in unverified,
+             "feature": (flows.get(f) or {}).get("feature")} for f in item.get("flow_ids") or []]
+
+
+def _remote(name: str, objects: dict, addresses_of: dict) -> dict:
+    obj = objects.get(name) or {"kind": "unknown", "addresses": [], "members": [], "description": ""}
+    members, _others = object_hosts(obj, addresses_of) if obj.get("members") else ([], [])
+    names = [m for m, _a in members]
+    return {"name": name, "anchor": anchor("obj", name), "kind": obj.get("kind"), "any": is_any(obj.get("addresses")),
+            "description": one_line(obj.get("description") or ""),
+            "members": names if len(names) <= INLINE_MEMBERS else [], "member_count": len(names),
+            "address_count": len(obj.get("addresses") or [])}
+
+
+def _ports_text(protocol: str, ports) -> str:
+    if protocol == "any":
+        return "any"
+    return f"{protocol.upper()} {', '.join(ports) if ports else 'any'}"
+
+
+def host_sections(plan: dict) -> list:
+    flows = plan.get("flows") or {}
+    objects = all_objects(plan)
+    addresses_of = host_addresses(plan)
+    out = []
+    for name, host in plan["hosts"].items():
+        rules = []
+        for rule in host["rules"]:
+            flow_list = _flow_list(rule, flows)
+            rules.append({
+                "name": rule["name"], "anchor": anchor("rule", f"{name}/{rule['name']}"),
+                "direction": rule["direction"], "protocol": rule["protocol"],
+                "ports": list(rule["local_ports"]), "ports_text": _ports_text(rule["protocol"], rule["local_ports"]),
+                "remote": _remote(rule["remote_object"], objects, addresses_of),
+                "description": one_line(rule.get("description") or ""),
+                "flows": flow_list, "unverified": any(f["unverified"] for f in flow_list),
+                "sources": citation_list(rule.get("citation_ids"), plan.get("citations") or {}),
+            })
+        out.append({
+            "name": name, "anchor": anchor("host", name), "platform": host["platform"], "roles": list(host["roles"]),
+            "version": host.get("version"), "ad_site": host.get("ad_site"), "dag": host.get("dag"),
+            "edge_site": host.get("edge_site"), "addresses": list(host.get("addresses") or []),
+            "external_addresses": list(host.get("external_addresses") or []),
+            "rules": rules,
+            "disabled": [{"id": d["id"], "reason": one_line(d.get("reason") or ""),
+                          "purpose": one_line((flows.get(d["id"]) or {}).get("purpose") or "")}
+                         for d in host.get("disabled_flows") or []],
+            "warnings": [one_line(w) for w in host.get("warnings") or []],
+        })
+    return out
+
+
+def firewall_sections(plan: dict) -> list:
+    flows = plan.get("flows") or {}
+    objects = all_objects(plan)
+    addresses_of = host_addresses(plan)
+    out = []
+    for name, firewall in (plan.get("network_firewalls") or {}).items():
+        services = firewall.get("services") or {}
+        policies = []
+        for policy in firewall.get("policies") or []:
+            flow_list = _flow_list(policy, flows)
+            svc = []
+            for key in policy.get("services") or []:
+                spec = services.get(key) or {"protocol": "any", "ports": []}
+                svc.append(_ports_text(spec["protocol"], spec.get("ports")))
+            policies.append({
+                "name": policy["name"], "anchor": anchor("policy", f"{name}/{policy['name']}"),
+                "from_zone": policy["from_zone"], "to_zone": policy["to_zone"], "action": policy.get("action", "allow"),
+                "source": [_remote(o, objects, addresses_of) for o in policy.get("source") or []],
+                "destination": [_remote(o, objects, addresses_of) for o in policy.get("destination") or []],
+                "services": svc, "description": one_line(policy.get("description") or ""),
+                "flows": flow_list, "unverified": any(f["unverified"] for f in flow_list),
+                "sources": citation_list(policy.get("citation_ids"), plan.get("citations") or {}),
+            })
+        out.append({
+            "name": name, "anchor": anchor("fw", name), "status": firewall.get("status"),
+            "note": one_line(firewall.get("note") or ""), "provider": firewall.get("provider"),
+            "default_action": firewall.get("default_action"),
+            "zones": [{"name": z, "interfaces": list(spec.get("interfaces") or []),
+                       "addresses": list(spec.get("addresses") or [])}
+                      for z, spec in (firewall.get("zones") or {}).items()],
+            "policies": policies,
+            "warnings": [one_line(w) for w in firewall.get("warnings") or []],
+        })
+    return out
+
+
+def object_sections(plan: dict) -> list:
+    addresses_of = host_addresses(plan)
+    objects = all_objects(plan)
+    out = []
+    for name in sorted(objects):
+        obj = objects[name]
+        members, others = object_hosts(obj, addresses_of) if obj.get("members") else ([], list(obj["addresses"]))
+        out.append({"name": name, "anchor": anchor("obj", name), "kind": obj.get("kind"),
+                    "description": one_line(obj.get("description") or ""), "any": is_any(obj.get("addresses")),
+                    "hosts": [{"name": m, "addresses": a} for m, a in members], "other_addresses": others,
+                    "addresses": list(obj.get("addresses") or [])})
+    return out
+
+
+def summary(plan: dict) -> dict:
+    flows = plan.get("flows") or {}
+    rules = [r for h in plan["hosts"].values() for r in h["rules"]]
+    firewalls = plan.get("network_firewalls") or {}
+    policies = [p for f in firewalls.values() for p in f.get("policies") or []]
+    return {
+        "hosts": len(plan["hosts"]), "rules": len(rules), "firewalls": len(firewalls), "policies": len(policies),
+        "objects": len(all_objects(plan)), "flows": len(flows),
+        "unverified_rules": sum(1 for r in rules if unverified_flows(r, flows)),
+        "disabled_flows": sum(len(h.get("disabled_flows") or []) for h in plan["hosts"].values()),
+        "warnings": sum(len(h.get("warnings") or []) for h in plan["hosts"].values()),
+        "by_platform": {p: sum(1 for h in plan["hosts"].values() if h["platform"] == p)
+                        for p in sorted({h["platform"] for h in plan["hosts"].values()})},
+    }
+
+
+def citations(plan: dict) -> list:
+    return [dict(citation_list([k], plan.get("citations") or {})[0], anchor=anchor("src", k))
+            for k in sorted(plan.get("citations") or {}, key=natural_key)]
