@@ -23,6 +23,7 @@ $spec = @{
         rule_prefix = @{ type = 'str'; default = 'exfw' }
         state = @{ type = 'str'; default = 'query'; choices = @('query', 'apply') }
         include_setup_rules = @{ type = 'bool'; default = $false }
+        include_block_rules = @{ type = 'bool'; default = $false }
         names = @{ type = 'list'; elements = 'str'; default = @() }
         operations = @{
             type = 'list'
@@ -108,6 +109,12 @@ Function Get-SetupRule {
     foreach ($rule in @(Get-NetFirewallRule -DisplayName 'MSExchange*' -ErrorAction SilentlyContinue)) {
         if ($rule.DisplayName.StartsWith('MSExchange', [System.StringComparison]::Ordinal)) { $rule }
     }
+}
+
+Function Get-BlockRule {
+    # Enabled inbound block rules of every group: Windows Firewall applies them before any allow
+    # rule, so one that matches a planned rule's traffic shadows it (read for the drift audit).
+    @(Get-NetFirewallRule -Direction Inbound -Action Block -Enabled True -ErrorAction SilentlyContinue)
 }
 
 Function ConvertTo-RuleState {
@@ -246,6 +253,9 @@ try {
     $module.Result.rules = Get-GroupState
     if ($module.Params.include_setup_rules) {
         $module.Result.setup_rules = @(ConvertTo-RuleState -Rules @(Get-SetupRule))
+    }
+    if ($module.Params.include_block_rules) {
+        $module.Result.block_rules = @(ConvertTo-RuleState -Rules @(Get-BlockRule))
     }
 }
 catch {

@@ -38,6 +38,13 @@ options:
     description: Also return Exchange Setup's rules (display names starting with C(MSExchange)).
     type: bool
     default: false
+  include_block_rules:
+    description:
+      - Also return the enabled inbound block rules of every group (Windows Firewall applies them
+        before allow rules), for the drift audit.
+    type: bool
+    default: false
+    version_added: 1.1.0
   names:
     description: Also return rules of other groups that use one of these Names (conflicts).
     type: list
@@ -128,4 +135,10 @@ setup_rules:
   returned: when requested
   type: list
   elements: dict
+block_rules:
+  description: Enabled inbound block rules of every group, when O(include_block_rules=true).
+  returned: when requested
+  type: list
+  elements: dict
+  version_added: 1.1.0
 """

@@ -30,8 +30,8 @@ class OutputError(ValueError):
     """The output directory cannot be written safely."""
 
 
-def _digest(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()
+def _digest(text) -> str:
+    return hashlib.sha256(text if isinstance(text, bytes) else text.encode()).hexdigest()
 
 
 def _check_path(rel: str) -> None:
@@ -126,6 +126,54 @@ def write(directory, files: dict, changes: dict, extra: dict | None = None) -> N
             shutil.rmtree(old)
         else:
             os.rename(tmp, directory)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def update_changes(directory, files: dict, variable: str = "exchange_firewall_output_dir") -> dict:
+    """What adding or replacing ``files`` in the current set would change (the other files stay)."""
+    directory = Path(directory).resolve()
+    manifest = _read_manifest(directory) if directory.is_dir() else None
+    if manifest is None:
+        raise OutputError(f"{variable}: {directory} holds no output set of this collection (run the plan first)")
+    for rel in files:
+        _check_path(rel)
+    old = _existing(directory, variable)
+    new = {rel: _digest(text) for rel, text in files.items()}
+    return {"added": sorted(set(new) - set(old)), "changed": sorted(r for r in set(new) & set(old) if new[r] != old[r]),
+            "removed": [], "unchanged": sorted(r for r in set(new) & set(old) if new[r] == old[r]),
+            "digests": dict(old, **new), "manifest": manifest}
+
+
+def update(directory, files: dict, changes: dict) -> None:
+    """Add or replace ``files`` in the current set, all or nothing: the set is copied beside the
+    output directory, the files are written into the copy, and the copy is swapped into place."""
+    directory = Path(directory).resolve()
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}.new-", dir=directory.parent))
+    try:
+        for rel in changes["manifest"].get("files", {}):
+            _check_path(rel)
+            if rel in files:
+                continue
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(directory / rel, target)
+        for rel, text in files.items():
+            target = tmp / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            if isinstance(text, bytes):
+                target.write_bytes(text)
+            else:
+                target.write_text(text)
+            target.chmod(0o644)
+        manifest = dict(changes["manifest"], files=changes["digests"])
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+        tmp.chmod(0o755)
+        old = Path(tempfile.mkdtemp(prefix=f".{directory.name}.old-", dir=directory.parent))
+        os.rename(directory, old / "set")
+        os.rename(tmp, directory)
+        shutil.rmtree(old)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

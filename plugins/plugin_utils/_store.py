@@ -52,6 +52,10 @@ def write(plan: dict, location: str) -> str:
         used = {c: citations[c] for rule in entry["rules"] for c in rule["citation_ids"]}
         data = {"entry": entry, "citations": used, "settings": settings}
         (root / "hosts" / f"{_name('host', host)}.json").write_text(json.dumps(data))
+    # The flows' ports and purposes, for the verify probes (which flow a probed port belongs to).
+    flows = {fid: {k: spec.get(k) for k in ("protocol", "ports", "purpose", "verified")}
+             for fid, spec in (plan.get("flows") or {}).items()}
+    (root / "flows.json").write_text(json.dumps(flows))
     for name, section in plan.get("network_firewalls", {}).items():
         entry = {"platform": "network", "provider": section["provider"], "view": firewall_view(plan, name)}
         (root / "hosts" / f"{_name('host', name)}.json").write_text(json.dumps({"firewall": entry}))
@@ -80,3 +84,19 @@ def read(store: str, host: str):
             objects[name] = json.loads((root / "objects" / f"{_name('object', name)}.json").read_text())
     return host_ruleset({"hosts": {host: entry}, "address_objects": objects, "citations": data["citations"],
                          "settings": data["settings"]}, host)
+
+
+def hosts(store: str) -> list:
+    """The names of every host and firewall the store holds."""
+    root = Path(store) / "hosts"
+    if not root.is_dir():
+        raise StoreError(f"the plan's rule-set store {store} does not exist (run the plan in the same run)")
+    return sorted(p.name[:-5] for p in root.glob("*.json"))
+
+
+def flows(store: str) -> dict:
+    """{flow id: protocol, ports, purpose, verified} of the plan (empty for a store without them)."""
+    try:
+        return json.loads((Path(store) / "flows.json").read_text())
+    except FileNotFoundError:
+        return {}

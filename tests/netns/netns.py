@@ -23,9 +23,8 @@ Optional keys: a host's "router": true (forwarding on) and "routes": ["default v
 "a_name" / "b_name" (the interface names inside the namespaces; the veth pair is created under a
 unique name and renamed once it is inside).
 
-For each firewalld host and each router, `up` writes <state_dir>/<name>/python: an interpreter
-wrapper that runs /usr/bin/python3 inside the namespace (use it as ansible_python_interpreter with
-connection local).
+For each host, `up` writes <state_dir>/<name>/python: an interpreter wrapper that runs
+/usr/bin/python3 inside the namespace (use it as ansible_python_interpreter with connection local).
 """
 
 from __future__ import annotations
@@ -68,7 +67,7 @@ exec nsenter -t {pid} -n -m -- /usr/bin/python3 "$@"
 """
 
 ROUTER_WRAPPER = """#!/bin/sh
-# Runs Debian's python3 inside the router's network namespace.
+# Runs Debian's python3 inside the namespace's network namespace (a router or a client).
 exec nsenter -t {pid} -n -- /usr/bin/python3 "$@"
 """
 
@@ -129,8 +128,11 @@ def start_host(name: str, spec: dict, root: Path, ttl: int) -> None:
         wrapper = state / "python"
         wrapper.write_text(WRAPPER.format(pid=pid))
         wrapper.chmod(0o755)
-    elif spec.get("router"):
-        nsenter(pid, ["sysctl", "-q", "-w", *FORWARDING])
+    else:
+        # Routers forward; every bare namespace (a router or a client) gets an interpreter wrapper,
+        # so that Ansible can run modules inside it (a client as a verify source, for example).
+        if spec.get("router"):
+            nsenter(pid, ["sysctl", "-q", "-w", *FORWARDING])
         wrapper = state / "python"
         wrapper.write_text(ROUTER_WRAPPER.format(pid=pid))
         wrapper.chmod(0o755)
