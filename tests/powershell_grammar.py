@@ -210,7 +210,7 @@ def function_parameters(script: Script) -> dict:
 # ---- literals as Python values --------------------------------------------------------------
 
 def value(script: Script, node):
-    """A PowerShell literal (hashtable, array, string, $true/$false/$null, integer) as Python."""
+    """A PowerShell literal (hashtable, array, string, $true/$false/$null, integer, real) as Python."""
     kind = node.type
     if kind == "hash_literal_expression":
         body = next((c for c in node.children if c.type == "hash_literal_body"), None)
@@ -246,6 +246,8 @@ def value(script: Script, node):
         return value(script, [c for c in node.named_children if c.type != "type_literal"][-1])
     if kind == "decimal_integer_literal":
         return int(script.text_of(node))
+    if kind == "real_literal":
+        return float(script.text_of(node))
     if len(node.named_children) == 1:
         return value(script, node.named_children[0])
     raise ValueError(f"not a literal: {kind} {script.text_of(node)[:60]!r}")

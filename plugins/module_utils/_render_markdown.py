@@ -176,11 +176,14 @@ def _changes_section(plan: dict) -> list:
                 lines.append(f"| {md(device)} | {label} {entry['status']} | - | - | - |")
             for kind in ("added", "removed"):
                 for item in entry[kind]:
-                    what = _rule_text(item) if "direction" in item and "from_zone" not in item else \
-                        f"{item['from_zone']} -> {item['to_zone']}"
-                    target = item.get("addresses") or item.get("source") or []
-                    lines.append(f"| {md(device)} | {kind} | {md_code(item['name'])} | "
-                                 f"{md(what + (' from ' + ', '.join(target) if target else ''))} | "
+                    if "from_zone" in item:
+                        services = "; ".join(f"{proto.upper()} {', '.join(ports) or 'any'}"
+                                             for proto, ports in item["services"].items())
+                        what = (f"{item['from_zone']} -> {item['to_zone']}: {services} from "
+                                f"{', '.join(item['source'])} to {', '.join(item['destination'])}")
+                    else:
+                        what = f"{_rule_text(item)} from {', '.join(item['addresses'])}"
+                    lines.append(f"| {md(device)} | {kind} | {md_code(item['name'])} | {md(what)} | "
                                  f"{md(', '.join(item['flow_ids']))} |")
             for item in entry["changed"]:
                 lines.append(f"| {md(device)} | changed | {md_code(item['name'])} | "

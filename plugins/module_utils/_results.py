@@ -175,4 +175,5 @@ def verify_report(sources: dict, generated_at: str) -> dict:
             + (f"; {no_result} sources without result" if no_result else ""))
     return {"kind": "verify", "generated_at": generated_at, "sources": rows, "flows": total["flows"],
             "closed": total["closed"], "probes": probes,
-            "summary": {"text": text, "lines": lines, "failed": counts["failed"] + no_result, **counts}}
+            "summary": {**counts, "text": text, "lines": lines, "failed": counts["failed"] + no_result,
+                        "no_result": no_result}}

@@ -12,10 +12,11 @@ version_added: 1.1.0
 description:
   - Reads, without changing anything, the entries of the zone that M(exchange.firewall.firewalld_ruleset)
     manages (sources, ports and rich rules, in the permanent and the runtime configuration, rich
-    rules in firewalld's canonical form), and what else could decide about the same traffic: the
-    sources bound to other zones (firewalld dispatches by source before interface, so a source of
-    another zone that overlaps a rule's addresses takes that traffic away from the owned zone) and
-    the policies whose ingress includes the owned zone or C(ANY) and whose egress is C(HOST).
+    rules in firewalld's canonical form), and what else could decide about the same traffic - the
+    sources bound to other zones (firewalld dispatches by source before interface, in the order of
+    ingress priority and zone name, so a zone earlier in that order whose source overlaps a rule's
+    addresses takes that traffic away from the owned zone) and the policies whose ingress includes
+    the owned zone or C(ANY) and whose egress is C(HOST).
   - The drift audit of the C(exchange.firewall.exchange_firewall) role compares this with the plan
     on the controller (the P(exchange.firewall.drift#filter) filter).
 author:

@@ -36,6 +36,9 @@ $timeoutMs = [int]($module.Params.timeout * 1000)
 if ($timeoutMs -lt 100 -or $timeoutMs -gt 30000) {
     $module.FailJson('timeout must be between 0.1 and 30 seconds')
 }
+if ($module.Params.workers -lt 1 -or $module.Params.workers -gt 64) {
+    $module.FailJson('workers must be between 1 and 64')
+}
 if (@($module.Params.probes).Count -gt 2000) {
     $module.FailJson('at most 2000 probes per call')
 }
@@ -70,10 +73,9 @@ Function ConvertTo-ProbeState {
 Function Start-Probe {
     param($Probe)
     $address = [System.Net.IPAddress]::Parse([string]$Probe.address)
-    $client = New-Object -TypeName System.Net.Sockets.TcpClient -ArgumentList $address.AddressFamily
+    $client = [System.Net.Sockets.TcpClient]::new($address.AddressFamily)
     if ($Probe.source) {
-        $local = New-Object -TypeName System.Net.IPEndPoint -ArgumentList ([System.Net.IPAddress]::Parse([string]$Probe.source)), 0
-        $client.Client.Bind($local)
+        $client.Client.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Parse([string]$Probe.source), 0))
     }
     @{
         probe = $Probe
@@ -119,13 +121,16 @@ Function Complete-Probe {
     }
 }
 
+foreach ($probe in @($module.Params.probes)) {
+    if ($probe.port -lt 1 -or $probe.port -gt 65535) {
+        $module.FailJson('probe ' + [string]$probe.id + ': port ' + [string]$probe.port + ' is out of range 1-65535')
+    }
+}
+
 $results = [System.Collections.Generic.List[object]]@()
 $batch = [System.Collections.Generic.List[object]]@()
 try {
     foreach ($probe in @($module.Params.probes)) {
-        if ($probe.port -lt 1 -or $probe.port -gt 65535) {
-            $module.FailJson('probe ' + [string]$probe.id + ': port ' + [string]$probe.port + ' is out of range 1-65535')
-        }
         $batch.Add((Start-Probe -Probe $probe))
         if ($batch.Count -ge $module.Params.workers) {
             foreach ($running in $batch) { $results.Add((Complete-Probe -Running $running)) }

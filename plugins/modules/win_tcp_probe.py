@@ -44,7 +44,7 @@ options:
     type: float
     default: 2.0
   workers:
-    description: Connections tried at the same time.
+    description: Connections tried at the same time (1 to 64).
     type: int
     default: 16
 attributes:
@@ -60,7 +60,7 @@ attributes:
   platform:
     support: full
     platforms: windows
-    description: Windows Server 2012 R2 and later (.NET 4.5).
+    description: Windows hosts with PowerShell 5.1 (what Ansible needs on Windows).
 seealso:
   - module: exchange.firewall.tcp_probe
   - module: exchange.firewall.verify

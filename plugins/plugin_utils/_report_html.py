@@ -173,7 +173,9 @@ def context(plan: dict, plan_sha256: str | None = None, results: dict | None = N
     """Everything the template may use (plain data; the SVG as markup)."""
     from markupsafe import Markup
 
-    meta = dict(plan.get("meta") or {})
+    meta = {"generated_at": None, "collection_version": None, "inventory_fingerprint": None,
+            "non_default_settings": {}}
+    meta.update(plan.get("meta") or {})
     picture = diagram(plan)
     return {
         "title": "Exchange firewall plan",

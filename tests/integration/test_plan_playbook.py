@@ -46,7 +46,7 @@ def test_plan_mode_writes_plan_json_and_summary(example_run):
             assert rule["remote_object"] in plan["address_objects"]
     assert plan["meta"]["collection_version"] and plan["meta"]["inventory_fingerprint"].startswith("sha256:")
     assert sorted(p.name for p in out.iterdir()) == [".exchange-firewall.json", "address-objects.csv", "network",
-                                                     "plan.csv", "plan.json", "plan.md", "windows"]
+                                                     "plan.csv", "plan.json", "plan.md", "report.html", "windows"]
     assert sorted(p.name for p in (out / "network").iterdir()) == ["fw01.asa.yml", "fw01.view.json", "fw02.nft",
                                                                    "fw02.view.json"]
     scripts = sorted(p.name for p in (out / "windows").iterdir())
@@ -194,6 +194,7 @@ def test_the_collection_builds_installs_and_plans_from_the_installed_copy(tmp_pa
         [str(BIN / "ansible-doc"), "exchange.firewall.plan"], env=env, cwd=tmp_path, capture_output=True,
         text=True, timeout=120, check=False).stdout
     assert json.loads((tmp_path / "out" / "plan.json").read_text())["hosts"]["edge01"]["rules"]
+    assert "<svg" in (tmp_path / "out" / "report.html").read_text(), "the installed copy finds its report template"
 
 
 # ---- the output set as a user sees it ------------------------------------------------------------
@@ -216,7 +217,7 @@ def test_an_unchanged_plan_rewrites_nothing(tmp_path):
     before = _snapshot(out)
     second = _plan(out)
     assert second.returncode == 0, second.stdout
-    assert "is up to date (15 files)" in second.stdout
+    assert "is up to date (16 files)" in second.stdout
     assert "changed=0" in second.stdout.split("PLAY RECAP", 1)[1]
     assert _snapshot(out) == before, "same bytes, generation time included"
 
@@ -225,7 +226,7 @@ def test_check_mode_says_would_be_written_and_writes_nothing(tmp_path):
     out = tmp_path / "out"
     result = _plan(out, "--check", "--diff")
     assert result.returncode == 0, result.stdout
-    assert "15 files would be written to" in result.stdout and " written to " not in result.stdout.replace(
+    assert "16 files would be written to" in result.stdout and " written to " not in result.stdout.replace(
         "would be written to", "")
     assert "+++ after: " in result.stdout, "--diff shows the new files"
     assert not out.exists()
