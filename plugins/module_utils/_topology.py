@@ -350,7 +350,8 @@ def _host_entry(host, hvars, role_list, cfg, settings, has_edge) -> dict:
         "ad_site": _optional_str(host, hvars, "ad_site", settings),
         "dag": _optional_str(host, hvars, "dag", settings),
         "edge_site": _optional_str(host, hvars, "edge_site", settings),
-        "addresses": _address_list(host, hvars, "addresses", required=True),
+        # A network firewall's own addresses play no part in its policies.
+        "addresses": _address_list(host, hvars, "addresses", required=role_list != ["network_firewall"]),
         "external_addresses": _address_list(host, hvars, "external_addresses", required=False),
     }
     if entry["ad_site"] is None and any(catalog.ROLES[r]["internal"] for r in role_list):
