@@ -85,7 +85,7 @@ def test_the_inter_site_firewall_allows_the_organisation_any_service_scoped_to_i
 
 
 def test_policies_cite_their_sources_and_the_plan_defines_every_object(plan):
-    for name, section in plan["network_firewalls"].items():
+    for name in plan["network_firewalls"]:
         view = schema.firewall_view(plan, name)
         assert set(view["address_objects"]) == {o for p in view["policies"] for o in p["source"] + p["destination"]}
         for policy in view["policies"]:
