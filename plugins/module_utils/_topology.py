@@ -10,6 +10,7 @@ host (or ``organisation``) and the variable at fault; all problems of a run are 
 from __future__ import annotations
 
 import difflib
+import gc
 import ipaddress
 import re
 
@@ -376,6 +377,16 @@ def build(groups: dict, hostvars: dict, settings: dict | None = None) -> dict:
     All problems are reported together: organisation settings first, then every host, then the
     checks that span hosts.
     """
+    enabled = gc.isenabled()
+    gc.disable()  # many small objects, none freed before the end: the collector would only cost time
+    try:
+        return _build(groups, hostvars, settings)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(groups: dict, hostvars: dict, settings: dict | None) -> dict:
     settings = settings or {}
     cfg = _settings(settings)
     errors = Collector()
