@@ -58,7 +58,7 @@ def main() -> int:
     print(f"plan_scale: engine only (in-process CPU seconds, best of {args.repeat}); the whole run: playbook_scale.py")
     print(f"{'hosts':>6} {'rules':>7} {'topology_s':>11} {'engine_s':>9} {'x hosts':>8} {'x engine':>9}")
     previous = None
-    for size, (hosts, rules, t_topo, t_engine) in rows.items():
+    for hosts, rules, t_topo, t_engine in rows.values():
         growth = f"{hosts / previous[0]:>8.1f} {t_engine / previous[3]:>9.2f}" if previous else f"{'-':>8} {'-':>9}"
         print(f"{hosts:>6} {rules:>7} {t_topo:>11.3f} {t_engine:>9.3f} {growth}")
         previous = (hosts, rules, t_topo, t_engine)
