@@ -33,11 +33,12 @@ class PlanError(ValueError):
 class PlanErrors(PlanError):
     """Several problems found in one run, reported together."""
 
-    def __init__(self, errors: list):
+    def __init__(self, errors: list):  # pylint: disable=super-init-not-called
         self.errors = errors
         unique = list(dict.fromkeys(str(e) for e in errors))
-        ValueError.__init__(self, unique[0] if len(unique) == 1 else
-                            f"{len(unique)} problems in the inventory:\n" + "\n".join(f"- {e}" for e in unique))
+        message = unique[0] if len(unique) == 1 else \
+            f"{len(unique)} problems in the inventory:\n" + "\n".join(f"- {e}" for e in unique)
+        Exception.__init__(self, message)
         self.where, self.variable = errors[0].where, errors[0].variable
 
 

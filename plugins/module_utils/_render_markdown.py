@@ -64,8 +64,8 @@ def _host_section(name, host, plan) -> list:
             f"{md(rule['description'])} | {md(', '.join(rule['flow_ids']))} | "
             f"{_sources(rule['citation_ids'], citations)} |")
     if host["disabled_flows"]:
-        lines += ["", "Not opened: " + "; ".join(f"{md_code(d['id'])} ({md(d['reason'])})"
-                                                for d in host["disabled_flows"]) + "."]
+        closed = "; ".join(f"{md_code(d['id'])} ({md(d['reason'])})" for d in host["disabled_flows"])
+        lines += ["", f"Not opened: {closed}."]
     for warning in host["warnings"]:
         lines += ["", f"> Warning: {md(warning)}"]
     return lines

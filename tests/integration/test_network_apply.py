@@ -26,7 +26,7 @@ pytestmark = pytest.mark.netns
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 # Every address a lab namespace has, by namespace, and the zone each namespace is.
-LAB = {name: [a.split("/")[0] for a in spec[2]] for name, spec in SPOKES.items()}
+LAB = {name: [a.split("/", maxsplit=1)[0] for a in spec[2]] for name, spec in SPOKES.items()}
 ZONE_OF = {"cl": "clients", "pe": "perimeter", "sv": "servers", "mg": "management", "in": "internet"}
 
 
