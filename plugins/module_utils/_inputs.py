@@ -24,22 +24,21 @@ _MAPPED = ipaddress.ip_network("::ffff:0:0/96")
 class PlanError(ValueError):
     """Bad input. The message names the host (or 'organisation') and the variable."""
 
-    def __init__(self, where: str, variable: str, message: str):
+    def __init__(self, where: str, variable: str, message: str, text: str | None = None):
         self.where = where
         self.variable = variable
-        super().__init__(f"{where}: {variable}: {message}")
+        super().__init__(text if text is not None else f"{where}: {variable}: {message}")
 
 
 class PlanErrors(PlanError):
     """Several problems found in one run, reported together."""
 
-    def __init__(self, errors: list):  # pylint: disable=super-init-not-called
+    def __init__(self, errors: list):
         self.errors = errors
         unique = list(dict.fromkeys(str(e) for e in errors))
-        message = unique[0] if len(unique) == 1 else \
+        text = unique[0] if len(unique) == 1 else \
             f"{len(unique)} problems in the inventory:\n" + "\n".join(f"- {e}" for e in unique)
-        Exception.__init__(self, message)
-        self.where, self.variable = errors[0].where, errors[0].variable
+        super().__init__(errors[0].where, errors[0].variable, "", text=text)
 
 
 class Collector:
