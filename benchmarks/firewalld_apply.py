@@ -1,13 +1,17 @@
-"""Apply a 40-rule plan to a real firewalld (in its own network namespace), three ways:
+"""Apply a 40-rule plan to a real firewalld (in its own network namespace), timed as a user runs it.
 
-  (a) our role: exchange.firewall.exchange_firewall -> one firewalld_ruleset call for the whole set
-  (b) a loop of ansible.posix.firewalld tasks, one rich rule per task
+  (a) the user's command: `ansible-playbook exchange_firewall.yml -e exchange_firewall_mode=apply` on an
+      inventory whose relay needs 40 rules (39 extra flows + management): the plan is computed, written
+      and applied in the same run, with one firewalld_ruleset call for the whole set
+  (b) a loop of ansible.posix.firewalld tasks, one rich rule per task (the same 40 rules)
   (c) a single no-op ansible.posix.firewalld task: the floor of one playbook with one module call
+  (a') the role alone, the plan injected with -e (no planning): a second, labelled figure
 
-Each is a full `ansible-playbook` run, timed by wall clock, median of --repeat runs; "from
-scratch" restarts the namespace (firewalld with its default configuration) before each run.
-Prints the times, the changed counts, and the ratios b/a (goal >= 10) and a/c (goal <= 1.5).
-Needs root; sets up and tears down its own namespace.
+Runs are interleaved (a, b, a', c, a, b, ... ) so that machine load hits all of them alike; the
+figures are medians of --repeat runs and the ratios are medians of the per-round (paired) ratios.
+"From scratch" restarts the namespace (firewalld with its default configuration) before each run.
+"Rules" are what the module reports added/removed (for the loop: tasks changed).
+Goals: b/a >= 10 from scratch, a/c <= 1.5 on re-run (README). Needs root.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -23,25 +26,23 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 NETNS = ROOT / "tests" / "netns" / "netns.py"
 BIN = Path(sys.executable).parent
 N_RULES = 40
 
 
-def rules():
-    out = [{"name": "exfw-in-tcp-management", "direction": "in", "protocol": "tcp", "local_ports": ["22"],
-            "remote_addresses": ["10.1.5.0/24"], "action": "allow"}]
-    for i in range(N_RULES - 1):
-        out.append({"name": f"exfw-in-tcp-app{i:02d}", "direction": "in", "protocol": "tcp",
-                    "local_ports": [str(10000 + i)], "remote_addresses": [f"10.{100 + i // 200}.{i % 200}.0/24"],
-                    "action": "allow"})
-    return out
+def networks():
+    return {f"app{i:02d}": [f"10.{100 + i // 200}.{i % 200}.0/24"] for i in range(N_RULES - 1)}
 
 
 def rich_rules():
-    return [f'rule family="ipv4" source address="{r["remote_addresses"][0]}" port port="{r["local_ports"][0]}" '
-            f'protocol="tcp" accept' for r in rules()]
+    rules = ['rule family="ipv4" source address="10.1.5.0/24" port port="22" protocol="tcp" accept']
+    for i, (_name, nets) in enumerate(sorted(networks().items())):
+        rules.append(f'rule family="ipv4" source address="{nets[0]}" port port="{10000 + i}" protocol="tcp" accept')
+    return rules
 
 
 class Bench:
@@ -51,11 +52,25 @@ class Bench:
                          "hosts": {"fw": {"firewalld": True}}, "links": []}
         self.topo_file = work / "topology.json"
         self.topo_file.write_text(json.dumps(self.topology))
-        (work / "inventory.yml").write_text(
-            "all:\n  hosts:\n    fw:\n      ansible_connection: local\n"
-            f"      ansible_python_interpreter: {work / 'ns' / 'fw' / 'python'}\n")
-        plan = {"exchange_firewall_plan": {"hosts": {"fw": {"platform": "linux", "rules": rules()}}}}
-        (work / "plan.json").write_text(json.dumps(plan))
+        python = str(work / "ns" / "fw" / "python")
+        org = {
+            "exchange_firewall_networks": dict(networks(), management=["10.1.5.0/24"]),
+            "exchange_firewall_extra_flows": [
+                {"id": f"app{i:02d}", "src": name, "dst": "smtp_relay", "ports": [10000 + i], "purpose": f"App {i}"}
+                for i, name in enumerate(sorted(networks()))],
+        }
+        inventory = {"all": {"vars": org, "children": {"smtp_relays": {"hosts": {"fw": {
+            "ansible_host": "10.1.20.25", "ansible_connection": "local", "ansible_python_interpreter": python}}}}}}
+        (work / "inventory.yml").write_text(yaml.safe_dump(inventory))
+        (work / "role-inventory.yml").write_text(yaml.safe_dump({"all": {"hosts": {"fw": {
+            "ansible_connection": "local", "ansible_python_interpreter": python}}}}))
+        rules = [{"name": "exfw-in-tcp-management", "direction": "in", "protocol": "tcp", "local_ports": ["22"],
+                  "remote_addresses": ["10.1.5.0/24"], "action": "allow"}]
+        for i, (name, nets) in enumerate(sorted(networks().items())):
+            rules.append({"name": f"exfw-in-tcp-{name}", "direction": "in", "protocol": "tcp",
+                          "local_ports": [str(10000 + i)], "remote_addresses": nets, "action": "allow"})
+        plan = {"schema_version": 1, "hosts": {"fw": {"platform": "linux", "rules": rules}}}
+        (work / "plan.json").write_text(json.dumps({"exchange_firewall_plan": plan}))
         (work / "role.yml").write_text(
             "- hosts: fw\n  gather_facts: false\n  roles:\n    - role: exchange.firewall.exchange_firewall\n")
         (work / "loop.yml").write_text(
@@ -68,22 +83,34 @@ class Bench:
             "        immediate: true\n        state: enabled\n")
 
     def fresh(self):
-        subprocess.run(["/usr/bin/python3", str(NETNS), "up", str(self.topo_file)], check=True, timeout=120)
+        subprocess.run(["/usr/bin/python3", str(NETNS), "up", str(self.topo_file)], check=True, timeout=120,
+                       capture_output=True)
 
     def down(self):
-        subprocess.run(["/usr/bin/python3", str(NETNS), "down", str(self.topo_file)], check=False, timeout=120)
+        subprocess.run(["/usr/bin/python3", str(NETNS), "down", str(self.topo_file)], check=False, timeout=120,
+                       capture_output=True)
 
-    def play(self, name: str, *extra) -> tuple[float, int]:
+    def play(self, kind: str) -> tuple:
+        """(seconds, rules or tasks changed) of one full ansible-playbook run."""
         paths = f"{ROOT / 'collections'}:{os.environ.get('ANSIBLE_COLLECTIONS_PATH', '')}"
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=paths, ANSIBLE_NOCOLOR="1", ANSIBLE_STDOUT_CALLBACK="default")
-        cmd = [str(BIN / "ansible-playbook"), "-i", str(self.work / "inventory.yml"), str(self.work / name), *extra]
+        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=paths, ANSIBLE_NOCOLOR="1",
+                   ANSIBLE_STDOUT_CALLBACK="ansible.posix.json")
+        env.pop("SSH_CONNECTION", None)
+        if kind == "user":
+            cmd = ["-i", str(self.work / "inventory.yml"), str(ROOT / "exchange_firewall.yml"),
+                   "-e", "exchange_firewall_mode=apply", "-e", f"exchange_firewall_output_dir={self.work / 'out'}"]
+        elif kind == "role":
+            cmd = ["-i", str(self.work / "role-inventory.yml"), str(self.work / "role.yml"),
+                   "-e", f"@{self.work / 'plan.json'}"]
+        else:
+            cmd = ["-i", str(self.work / "role-inventory.yml"), str(self.work / f"{kind}.yml")]
         start = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
+        proc = subprocess.run([str(BIN / "ansible-playbook"), *cmd], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=600, check=False)
         elapsed = time.perf_counter() - start
         if proc.returncode != 0:
-            raise SystemExit(f"{name} failed:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
-        changed = int(re.search(r"fw\s+: ok=\d+\s+changed=(\d+)", proc.stdout).group(1))
-        return elapsed, changed
+            raise SystemExit(f"{kind} failed:\n{proc.stdout[-3000:]}{proc.stderr[-2000:]}")
+        return elapsed, _changed(json.loads(proc.stdout[proc.stdout.index("{"):]))
 
     def zone_rules(self, zone):
         out = subprocess.run(["/usr/bin/python3", str(NETNS), "exec", str(self.topo_file), "fw", "--",
@@ -92,50 +119,76 @@ class Bench:
         return [line for line in out.splitlines() if line]
 
 
-def median_runs(bench: Bench, playbook: str, repeat: int, scratch: bool, extra=()):
-    times, changed = [], []
-    for _run in range(repeat):
-        if scratch:
-            bench.fresh()
-        elapsed, n_changed = bench.play(playbook, *extra)
-        times.append(elapsed)
-        changed.append(n_changed)
-    return statistics.median(times), changed
+def _changed(report: dict) -> str:
+    """Rules added/removed by firewalld_ruleset, or the number of changed firewalld tasks."""
+    added = removed = tasks = 0
+    for play in report["plays"]:
+        for task in play["tasks"]:
+            result = task["hosts"].get("fw")
+            if not result:
+                continue
+            if result.get("action") == "exchange.firewall.firewalld_ruleset":
+                added += len(result.get("added", {}).get("rich_rules", []))
+                removed += len(result.get("removed", {}).get("rich_rules", []))
+            elif result.get("action") == "ansible.posix.firewalld":
+                tasks += sum(1 for r in result.get("results", [result]) if r.get("changed"))
+    return f"+{added}/-{removed}" if added or removed or not tasks else f"{tasks} tasks"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("firewalld_apply: needs root (network namespaces)", file=sys.stderr)
         return 1
+    scratch = {k: [] for k in ("user", "loop", "role")}
+    rerun = {k: [] for k in ("user", "loop", "role", "noop")}
+    changes = {}
     with tempfile.TemporaryDirectory(prefix="exfw-bench-") as tmp:
         bench = Bench(Path(tmp))
-        plan = ["-e", f"@{Path(tmp) / 'plan.json'}"]
         try:
-            a_scratch, a_changed = median_runs(bench, "role.yml", args.repeat, True, plan)
-            assert sorted(bench.zone_rules("exfw")) == sorted(rich_rules()), "role did not apply the 40 rules"
-            a_rerun, a_rerun_changed = median_runs(bench, "role.yml", args.repeat, False, plan)
-            b_scratch, b_changed = median_runs(bench, "loop.yml", args.repeat, True)
-            assert sorted(bench.zone_rules("internal")) == sorted(rich_rules()), "loop did not apply the 40 rules"
-            b_rerun, b_rerun_changed = median_runs(bench, "loop.yml", args.repeat, False)
-            c_noop, c_changed = median_runs(bench, "noop.yml", args.repeat, False)
+            for _round in range(args.repeat):
+                for kind in ("user", "loop", "role"):
+                    bench.fresh()
+                    seconds, changed = bench.play(kind)
+                    scratch[kind].append(seconds)
+                    changes.setdefault(f"{kind} scratch", []).append(changed)
+                    if kind in ("user", "role"):
+                        assert sorted(bench.zone_rules("exfw")) == sorted(rich_rules()), f"{kind}: not the 40 rules"
+                    else:
+                        assert sorted(bench.zone_rules("internal")) == sorted(rich_rules()), "loop: not the 40 rules"
+                    seconds, changed = bench.play(kind)
+                    rerun[kind].append(seconds)
+                    changes.setdefault(f"{kind} re-run", []).append(changed)
+                seconds, changed = bench.play("noop")
+                rerun["noop"].append(seconds)
         finally:
             bench.down()
-    print(f"firewalld_apply: {N_RULES}-rule plan, wall seconds, median of {args.repeat}")
-    print(f"{'run':<44} {'seconds':>8} {'changed':>10}")
-    for label, seconds, changed in (
-        ("(a) role, one firewalld_ruleset call, scratch", a_scratch, a_changed),
-        ("(a) role, re-run", a_rerun, a_rerun_changed),
-        ("(b) loop of ansible.posix.firewalld, scratch", b_scratch, b_changed),
-        ("(b) loop, re-run", b_rerun, b_rerun_changed),
-        ("(c) one no-op ansible.posix.firewalld task", c_noop, c_changed),
+    med = {f"{k} scratch": statistics.median(v) for k, v in scratch.items()}
+    med.update({f"{k} re-run": statistics.median(v) for k, v in rerun.items()})
+
+    def paired(a, b):
+        return statistics.median(x / y for x, y in zip(a, b, strict=True))
+
+    print(f"firewalld_apply: {N_RULES}-rule plan, wall seconds, median of {args.repeat} interleaved rounds")
+    print(f"{'run':<58} {'seconds':>8}  rules changed per run")
+    for label, key in (
+        ("(a) exchange_firewall.yml apply (plan + write + apply), scratch", "user scratch"),
+        ("(a) exchange_firewall.yml apply, re-run", "user re-run"),
+        ("(b) loop of ansible.posix.firewalld, scratch", "loop scratch"),
+        ("(b) loop, re-run", "loop re-run"),
+        ("(c) one no-op ansible.posix.firewalld task", "noop re-run"),
+        ("(a') role only, plan injected with -e (no planning), scratch", "role scratch"),
+        ("(a') role only, re-run", "role re-run"),
     ):
-        print(f"{label:<44} {seconds:>8.2f} {','.join(map(str, changed)):>10}")
-    print(f"speed-up b/a from scratch: {b_scratch / a_scratch:.1f}x (goal >= 10x); re-run: {b_rerun / a_rerun:.1f}x")
-    print(f"a/c from scratch: {a_scratch / c_noop:.2f} (goal <= 1.5); re-run: {a_rerun / c_noop:.2f}")
-    print(f"role re-run changed: {a_rerun_changed} (goal: all 0)")
+        print(f"{label:<58} {med[key]:>8.2f}  {', '.join(changes.get(key, [])) or '-'}")
+    b_over_a = paired(scratch["loop"], scratch["user"])
+    a_over_c = paired(rerun["user"], rerun["noop"])
+    print(f"paired b/a from scratch: {b_over_a:.1f}x (goal >= 10x): {'met' if b_over_a >= 10 else 'NOT met'}; "
+          f"re-run: {paired(rerun['loop'], rerun['user']):.1f}x")
+    print(f"paired a/c on re-run: {a_over_c:.2f} (goal <= 1.5): {'met' if a_over_c <= 1.5 else 'NOT met'}; "
+          f"role-only a'/c: {paired(rerun['role'], rerun['noop']):.2f}")
     return 0
 
 

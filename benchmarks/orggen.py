@@ -45,9 +45,8 @@ def organisation(n_hosts: int, firewalls: bool = False):
                 "exchange_firewall_dag": f"DAG{s:04d}"})
         for d in range(2):
             add(f"dc{s:04d}-{d}", "domain_controllers", {})
-        add(f"edge{s:04d}", "exchange_edge", {"exchange_firewall_version": "2019",
-                                               "exchange_firewall_edge_site": site},
-            external=f"198.{18 + s // 256}.{s % 256}.25")
+        edge = {"exchange_firewall_version": "2019", "exchange_firewall_edge_site": site}
+        add(f"edge{s:04d}", "exchange_edge", edge, external=f"198.{18 + s // 256}.{s % 256}.25")
         add(f"relay{s:04d}", "smtp_relays", {})
     settings = {
         "exchange_firewall_version": "2019",

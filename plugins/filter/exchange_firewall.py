@@ -75,8 +75,8 @@ def host_ruleset(plan_data, host):
         objects, citations = plan_data["address_objects"], plan_data["citations"]
         subset = {"hosts": {host: entry},
                   "address_objects": {r["remote_object"]: plain(objects[r["remote_object"]]) for r in entry["rules"]},
-                  "citations": {c: plain(citations[c]) for r in entry["rules"] for c in r["citation_ids"]},
-                  "settings": {"rule_prefix": plain(plan_data["settings"]["rule_prefix"])}}
+                  "citations": {c: plain(citations[c]) for r in entry["rules"] for c in r.get("citation_ids", [])},
+                  "settings": {"rule_prefix": plain((plan_data.get("settings") or {}).get("rule_prefix", "exfw"))}}
         return _plan_schema.host_ruleset(subset, host)
     except (KeyError, TypeError) as exc:
         raise AnsibleFilterError(f"exchange.firewall.host_ruleset: not a plan of this collection ({exc})") from exc

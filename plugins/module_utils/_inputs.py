@@ -24,10 +24,10 @@ _MAPPED = ipaddress.ip_network("::ffff:0:0/96")
 class PlanError(ValueError):
     """Bad input. The message names the host (or 'organisation') and the variable."""
 
-    def __init__(self, where: str, variable: str, message: str):
+    def __init__(self, where: str, variable: str, message: str, text: str | None = None):
         self.where = where
         self.variable = variable
-        super().__init__(f"{where}: {variable}: {message}")
+        super().__init__(text if text is not None else f"{where}: {variable}: {message}")
 
 
 class PlanErrors(PlanError):
@@ -36,9 +36,9 @@ class PlanErrors(PlanError):
     def __init__(self, errors: list):
         self.errors = errors
         unique = list(dict.fromkeys(str(e) for e in errors))
-        ValueError.__init__(self, unique[0] if len(unique) == 1 else
-                            f"{len(unique)} problems in the inventory:\n" + "\n".join(f"- {e}" for e in unique))
-        self.where, self.variable = errors[0].where, errors[0].variable
+        text = unique[0] if len(unique) == 1 else \
+            f"{len(unique)} problems in the inventory:\n" + "\n".join(f"- {e}" for e in unique)
+        super().__init__(errors[0].where, errors[0].variable, "", text=text)
 
 
 class Collector:

@@ -44,21 +44,21 @@ def expand_rules(plan: dict, host: str) -> list:
     for rule in plan["hosts"][host]["rules"]:
         try:
             addresses = objects[rule["remote_object"]]["addresses"]
-            cites = [dict(citations[c], id=c) for c in rule["citation_ids"]]
+            cites = [dict(citations[c], id=c) for c in rule.get("citation_ids", [])]
         except KeyError as exc:
             raise PlanSchemaError(f"host '{host}': rule '{rule.get('name')}' refers to {exc} which the plan "
                                   "does not define") from None
         out.append({
             "name": rule["name"],
-            "direction": rule["direction"],
+            "direction": rule.get("direction", "in"),
             "protocol": rule["protocol"],
-            "local_ports": list(rule["local_ports"]),
+            "local_ports": list(rule.get("local_ports", [])),
             "remote_addresses": list(addresses),
-            "remote_endpoints": list(rule["remote_endpoints"]),
-            "action": rule["action"],
-            "flow_ids": list(rule["flow_ids"]),
+            "remote_endpoints": list(rule.get("remote_endpoints", [])),
+            "action": rule.get("action", "allow"),
+            "flow_ids": list(rule.get("flow_ids", [])),
             "citations": cites,
-            "description": rule["description"],
+            "description": rule.get("description", ""),
         })
     return out
 

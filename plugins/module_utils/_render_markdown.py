@@ -78,8 +78,8 @@ def _host_section(name, host, plan, addresses_of=None) -> list:
             f"{md(rule['description'])} | {_flow_ids(rule, flows)} | "
             f"{_sources(rule['citation_ids'], citations)} |")
     if host["disabled_flows"]:
-        lines += ["", "Not opened: " + "; ".join(f"{md_code(d['id'])} ({md(d['reason'])})"
-                                                for d in host["disabled_flows"]) + "."]
+        closed = "; ".join(f"{md_code(d['id'])} ({md(d['reason'])})" for d in host["disabled_flows"])
+        lines += ["", f"Not opened: {closed}."]
     for warning in host["warnings"]:
         lines += ["", f"> Warning: {md(warning)}"]
     return lines

@@ -10,6 +10,7 @@ host (or ``organisation``) and the variable at fault; all problems of a run are 
 from __future__ import annotations
 
 import difflib
+import gc
 import ipaddress
 import re
 
@@ -353,7 +354,8 @@ def _host_entry(host, hvars, role_list, cfg, settings, has_edge) -> dict:
         "ad_site": _optional_str(host, hvars, "ad_site", settings),
         "dag": _optional_str(host, hvars, "dag", settings),
         "edge_site": _optional_str(host, hvars, "edge_site", settings),
-        "addresses": _address_list(host, hvars, "addresses", required=True),
+        # A network firewall's own addresses play no part in its policies.
+        "addresses": _address_list(host, hvars, "addresses", required=role_list != ["network_firewall"]),
         "external_addresses": _address_list(host, hvars, "external_addresses", required=False),
     }
     if entry["ad_site"] is None and any(catalog.ROLES[r]["internal"] for r in role_list):
@@ -378,6 +380,16 @@ def build(groups: dict, hostvars: dict, settings: dict | None = None) -> dict:
     All problems are reported together: organisation settings first, then every host, then the
     checks that span hosts.
     """
+    enabled = gc.isenabled()
+    gc.disable()  # many small objects, none freed before the end: the collector would only cost time
+    try:
+        return _build(groups, hostvars, settings)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _build(groups: dict, hostvars: dict, settings: dict | None) -> dict:
     settings = settings or {}
     cfg = _settings(settings)
     errors = Collector()

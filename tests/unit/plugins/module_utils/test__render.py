@@ -125,7 +125,7 @@ def html(markdown_text):
 
 
 def structure(page):
-    return [tag for tag in re.findall(r"<(/?[a-z0-9]+)", page)]
+    return list(re.findall(r"<(/?[a-z0-9]+)", page))
 
 
 @pytest.mark.parametrize("text", HOSTILE)
