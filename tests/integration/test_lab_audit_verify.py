@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -99,6 +100,7 @@ def lab(tmp_path_factory):
         yield run
     finally:
         run.netns("down", str(run.file), check=False)
+        shutil.rmtree(run.state, ignore_errors=True)
 
 
 VERIFY = ["-e", '{"exchange_firewall_verify_sources": ["lab_clients"]}', "-e", "exchange_firewall_verify_timeout=1.5"]
