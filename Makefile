@@ -34,10 +34,13 @@ $(LINK):
 	mkdir -p $(dir $(LINK))
 	ln -sfn ../../.. $(LINK)
 
+# The demo compares the example with its last approved plan (examples/variants/approved-2026-q3.yml).
 demo: venv collections
-	$(BIN)/ansible-playbook exchange_firewall.yml -e exchange_firewall_output_dir=$(OUTPUT)
+	@mkdir -p .cache && $(BIN)/ansible-playbook exchange_firewall.yml -e exchange_firewall_output_dir=$(CURDIR)/.cache/demo-approved -e @examples/variants/approved-2026-q3.yml > .cache/demo-approved.log
+	$(BIN)/ansible-playbook exchange_firewall.yml -e exchange_firewall_output_dir=$(OUTPUT) -e exchange_firewall_previous_plan=$(CURDIR)/.cache/demo-approved/plan.json
 	@echo
 	@echo "Plan of the example organisation: $(OUTPUT)/plan.json (schema in README), plan.md, plan.csv, windows/*.ps1"
+	@echo "Report with the flow diagram and the changes since the approved plan: $(OUTPUT)/report.html"
 
 # pytest runs last, so its summary line closes the output.
 test: venv collections ruff sanity lint pytest
