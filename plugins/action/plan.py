@@ -129,8 +129,13 @@ class ActionModule(ActionBase):
         generated = previous.get("generated_at") if previous.get("plan_digest") == digest else None
         plan["meta"] = dict(meta, generated_at=generated or _now())
         mark = time.perf_counter()
+        # The latest apply, audit and verify records stay with the plan they were made for: kept
+        # (and shown in report.html) while the plan is the same, dropped with it when it changes.
+        carried = _outputs_render.read_results(directory) if previous.get("plan_digest") == digest else {}
         files = _outputs_render.render_all(plan, args["windows_scripts"], args["windows_group"],
-                                           report_template=template, report=args["report"])
+                                           report_template=template, report=args["report"],
+                                           results={k: v["record"] for k, v in carried.items()})
+        files.update({v["file"]: v["text"] for v in carried.values()})
         timings["render_s"] = time.perf_counter() - mark
         result["plan_sha256"] = hashlib.sha256(files["plan.json"].encode()).hexdigest()
         changes = _output.plan_changes(directory, files)

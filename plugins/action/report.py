@@ -21,7 +21,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _plan_schema, _results
-from ansible_collections.exchange.firewall.plugins.plugin_utils import _output, _report_html, _store
+from ansible_collections.exchange.firewall.plugins.plugin_utils import _output, _outputs_render, _report_html, _store
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import plain
 
 ARGUMENT_SPEC = {
@@ -133,16 +133,17 @@ class ActionModule(ActionBase):
             raise ValueError(f"exchange_firewall_output_dir: {directory}/plan.json is not the plan of this run "
                              f"(SHA-256 {digest}, expected {args['plan_sha256']}); nothing was written")
         plan = _plan_schema.check(json.loads(text), "exchange_firewall_output_dir")
+        # report.html shows every record kept for this plan (an audit after an apply shows both).
+        results = {k: v["record"] for k, v in _outputs_render.read_results(directory).items()}
+        results[kind] = record
         files = {f"{kind}.json": json.dumps(record, indent=2, sort_keys=True) + "\n",
                  "report.html": _report_html.render(plan, args.get("report_template"), plan_sha256=digest,
-                                                    results={kind: record})}
+                                                    results=results)}
         changes = _output.update_changes(directory, files)
-        changed = bool(changes["added"] or changes["changed"])
-        if changed and not check:
+        if not check:
             _output.update(directory, files, changes)
+        # A run's record is rewritten by every run: it is not counted as a change (an unchanged
+        # apply run stays changed=0). Check mode writes nothing.
         verb = "would be written" if check else "written"
-        result["changed"] = changed
         result["output"] = {"directory": str(directory), "files": sorted(files), "added": changes["added"],
-                            "changed": changes["changed"],
-                            "msg": f"{kind}.json and report.html {verb} to {directory}" if changed
-                            else f"{directory} is up to date"}
+                            "changed": changes["changed"], "msg": f"{kind}.json and report.html {verb} to {directory}"}

@@ -17,7 +17,10 @@ description:
   - With O(output_dir), it adds C(apply.json), C(audit.json) or C(verify.json) and a C(report.html)
     with a section for the results to the output set the plan task wrote in this run, all or nothing
     (the set is copied, completed and swapped into place). The plan in the set must be this run's
-    (O(plan_sha256)), or nothing is written.
+    (O(plan_sha256)), or nothing is written. C(report.html) shows every record kept for the plan
+    (the plan task keeps them while the plan is the same, and drops them when it changes).
+  - Writing the run's record is not reported as a change (every run writes its own record), so an
+    apply run that changes nothing on the hosts stays C(changed=0).
   - Returns the summary (one line per host or source) and a verdict, which the role shows and acts on
     (O(fail_on_drift), O(fail_on_failure)); the task itself does not fail on the results.
 author:
@@ -58,8 +61,8 @@ attributes:
     support: none
     description: The files are new records of the run.
   idempotent:
-    support: none
-    description: Each run records its own results (with their time).
+    support: full
+    description: Never reports a change; each run records its own results (with their time).
   platform:
     support: full
     platforms: all

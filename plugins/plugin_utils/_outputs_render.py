@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from pathlib import Path
 
 import yaml
 
@@ -23,12 +24,29 @@ def plan_json(plan: dict) -> str:
     return json.dumps(plan, indent=2, sort_keys=True) + "\n"
 
 
+RESULT_KINDS = ("apply", "audit", "verify")
+
+
+def read_results(directory) -> dict:
+    """{kind: {"file", "text", "record"}} of the apply/audit/verify records in an output set."""
+    out = {}
+    for kind in RESULT_KINDS:
+        path = Path(directory) / f"{kind}.json"
+        try:
+            text = path.read_text()
+            out[kind] = {"file": path.name, "text": text, "record": json.loads(text)}
+        except (OSError, ValueError):
+            continue
+    return out
+
+
 def render_all(plan: dict, windows_scripts: bool = True, windows_group: str = _windows.DEFAULT_GROUP,
-               report_template=None, report: bool = True) -> dict:
+               report_template=None, report: bool = True, results: dict | None = None) -> dict:
     """Every output file of a plan. Host names were validated by the planner (safe file names).
 
     plan.md and report.html name the SHA-256 of the plan.json they describe (what an approver signs).
-    ``report_template``: a compiled or a path to a Jinja2 template for report.html (default: the bundled one).
+    ``report_template``: a compiled or a path to a Jinja2 template for report.html (default: the bundled one);
+    ``results``: the apply/audit/verify records to show in it ({kind: record}).
     """
     text = plan_json(plan)
     digest = hashlib.sha256(text.encode()).hexdigest()
@@ -41,7 +59,7 @@ def render_all(plan: dict, windows_scripts: bool = True, windows_group: str = _w
     if report:
         from ansible_collections.exchange.firewall.plugins.plugin_utils import _report_html
 
-        files["report.html"] = _report_html.render(plan, report_template, plan_sha256=digest)
+        files["report.html"] = _report_html.render(plan, report_template, plan_sha256=digest, results=results)
     if windows_scripts:
         files.update(windows_scripts_for(plan, windows_group))
     files.update(network_files(plan))

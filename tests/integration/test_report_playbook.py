@@ -83,3 +83,24 @@ def test_ansible_doc_shows_the_new_plugins(args):
                             cwd=ROOT, check=False)
     assert result.returncode == 0, result.stderr
     assert "EXAMPLES" in result.stdout
+
+
+def test_results_stay_with_their_plan_and_leave_with_it(tmp_path):
+    from ansible_collections.exchange.firewall.plugins.module_utils import _results
+    from ansible_collections.exchange.firewall.plugins.plugin_utils import _output
+
+    out = tmp_path / "out"
+    assert plan(out).returncode == 0
+    record = _results.audit_report([_results.no_audit("relay01")], "2026-11-29T00:00:00Z")
+    files = {"audit.json": json.dumps(record, indent=2, sort_keys=True) + "\n"}
+    _output.update(out, files, _output.update_changes(out, files))
+    # (The record was added by hand, without its report.html: the first run renders the page with it.)
+    assert plan(out).returncode == 0
+    same = plan(out)
+    assert same.returncode == 0 and "changed=0" in same.stdout.split("PLAY RECAP", 1)[1]
+    assert (out / "audit.json").exists()
+    assert '<section id="audit">' in (out / "report.html").read_text(), "the plan task shows the kept record"
+    other = plan(out, "-e", '{"exchange_firewall_features": {"pop3": true}}')
+    assert other.returncode == 0
+    assert not (out / "audit.json").exists(), "a record of another plan is dropped"
+    assert '<section id="audit">' not in (out / "report.html").read_text()
