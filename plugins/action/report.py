@@ -69,7 +69,8 @@ class ActionModule(ActionBase):
         def var(host, name):
             try:
                 value = hostvars[host].get(name) if host in hostvars else None
-            except Exception:  # pylint: disable=broad-except - an undefined or failing template is no result
+            # An undefined or failing template is no result.
+            except Exception:  # pylint: disable=broad-except
                 return None
             return plain(value) if value is not None else None
 

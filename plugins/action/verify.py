@@ -61,8 +61,8 @@ class ActionModule(ActionBase):
         args = validation.validated_parameters
         source = task_vars.get("inventory_hostname", "?")
         if not 0.1 <= args["timeout"] <= 30:
-            return dict(result, failed=True, msg=f"exchange_firewall_verify_timeout: {args['timeout']} is not between "
-                                                  "0.1 and 30 seconds")
+            msg = f"exchange_firewall_verify_timeout: {args['timeout']} is not between 0.1 and 30 seconds"
+            return dict(result, failed=True, msg=msg)
         try:
             plan = args.get("plan")
             if isinstance(plan, str):
@@ -76,14 +76,14 @@ class ActionModule(ActionBase):
             return dict(result, failed=True, msg=f"exchange.firewall.verify: cannot read the plan: {exc}")
         unknown = sorted(set(args.get("hosts") or []) - set(hosts))
         if unknown:
-            return dict(result, failed=True, msg=f"exchange.firewall.verify: {', '.join(unknown)} are not planned "
-                                                  "Linux or Windows hosts")
+            msg = f"exchange.firewall.verify: {', '.join(unknown)} are not planned Linux or Windows hosts"
+            return dict(result, failed=True, msg=msg)
         addresses = args.get("addresses")
         if not addresses:
             found = self._probe(task_vars, [], args["timeout"])
             if found.get("failed"):
-                return dict(result, failed=True, msg=f"{source}: reading the source's addresses failed: "
-                                                      f"{found.get('msg', 'no message')}")
+                msg = f"{source}: reading the source's addresses failed: {found.get('msg', 'no message')}"
+                return dict(result, failed=True, msg=msg)
             addresses = found.get("addresses") or []
         try:
             planned = _verify.plan_probes(source, addresses, hosts, flows, closed_sample=args["closed_sample"],

@@ -138,7 +138,8 @@ def _policies(client, zone):
     out = []
     try:
         names = client.getPolicies()
-    except Exception:  # pylint: disable=broad-except - firewalld before 0.9 has no policies
+    # firewalld before 0.9 has no policies.
+    except Exception:  # pylint: disable=broad-except
         return out
     for name in names:
         settings = client.getPolicySettings(name).getSettingsDict()
@@ -153,7 +154,8 @@ def _policies(client, zone):
 def _version(client):
     try:
         return str(client.get_property("version"))
-    except Exception:  # pylint: disable=broad-except - informational only
+    # Informational only.
+    except Exception:  # pylint: disable=broad-except
         return ""
 
 

@@ -158,8 +158,8 @@ def test_apply_audit_verify_then_a_broken_rule_is_caught_by_both(lab):
     assert findings["proxy01"]["status"] == "in sync"
     relay = findings["relay01"]
     assert relay["status"] == "drift"
-    assert [(d["rule"], d["where"]) for d in relay["differing"]] == [("exfw-in-tcp-smtp-clients",
-                                                                       "runtime configuration")]
+    expected = [("exfw-in-tcp-smtp-clients", "runtime configuration")]
+    assert [(d["rule"], d["where"]) for d in relay["differing"]] == expected
     assert "TCP 25 from 10.250.1.0/24" in relay["differing"][0]["what"]
     assert relay["missing"] == [] and relay["extra"] == []
     assert [(s["zone"], s["rules"]) for s in relay["shadowing"]] == [("block", ["exfw-in-tcp-smtp-clients"])]

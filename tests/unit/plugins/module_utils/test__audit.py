@@ -162,9 +162,8 @@ def test_vendor_acls_compare_entries_not_positions():
     ace = {"grant": "permit", "protocol": "tcp", "source": {"address": "10.20.0.0", "wildcard_bits": "0.0.255.255"},
            "destination": {"host": "10.1.10.11", "port_protocol": {"eq": "www"}}}
     want = [{"afi": "ipv4", "acls": [{"name": "exfw-clients-in", "aces": [dict(ace, sequence=10, remarks=["x"])]}]}]
-    have = [{"afi": "ipv4", "acls": [{"name": "exfw-clients-in",
-                                      "aces": [dict(ace, sequence=99, destination={"host": "10.1.10.11",
-                                                                                  "port_protocol": {"eq": "80"}})]},
+    renumbered = dict(ace, sequence=99, destination={"host": "10.1.10.11", "port_protocol": {"eq": "80"}})
+    have = [{"afi": "ipv4", "acls": [{"name": "exfw-clients-in", "aces": [renumbered]},
                                      {"name": "other", "aces": [ace]}]}]
     assert _audit.acls("fw01", "ios", want, have, "exfw")["status"] == "in sync"
     missing = _audit.acls("fw01", "ios", want, [{"afi": "ipv4", "acls": [{"name": "exfw-clients-in", "aces": []}]}],

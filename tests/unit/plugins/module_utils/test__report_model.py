@@ -54,8 +54,8 @@ def test_unverified_flows_from_the_catalog_or_the_rule_itself(plan):
 
 def test_only_http_links_survive():
     cites = {"x": {"title": "X", "url": "javascript:alert(1)"}, "y": {"title": "Y", "url": "https://a.example/p"}}
-    assert model.citation_list(["x", "y"], cites) == [{"id": "x", "title": "X", "url": ""},
-                                                     {"id": "y", "title": "Y", "url": "https://a.example/p"}]
+    expected = [{"id": "x", "title": "X", "url": ""}, {"id": "y", "title": "Y", "url": "https://a.example/p"}]
+    assert model.citation_list(["x", "y"], cites) == expected
 
 
 def test_anchors_are_stable_and_distinct():

@@ -30,8 +30,8 @@ def test_firewalld_apply_outcome_per_rule():
 def test_windows_and_missing_outcomes():
     ops = [{"op": "add", "Name": "exfw-a"}, {"op": "set", "Name": "exfw-b"}, {"op": "remove", "Name": "exfw-c"}]
     entry = _results.apply_host("ex01", "windows", {"changed": True, "operations": ops}, [{}, {}, {}])
-    assert (entry["added"], entry["changed"], entry["removed"], entry["unchanged"]) == (["exfw-a"], ["exfw-b"],
-                                                                                       ["exfw-c"], 1)
+    outcome = (entry["added"], entry["changed"], entry["removed"], entry["unchanged"])
+    assert outcome == (["exfw-a"], ["exfw-b"], ["exfw-c"], 1)
     report = _results.apply_report([entry, _results.apply_host("ex02", None, None)], "now", False)
     assert report["summary"]["text"] == "2 hosts: 1 changed, 0 unchanged, 1 failed or without result"
     assert report["summary"]["lines"] == [
