@@ -67,12 +67,12 @@ def render_objects(plan: dict) -> str:
     out = io.StringIO()
     writer = _writer(out)
     writer.writerow(OBJECT_COLUMNS)
-    objects = model.all_objects(plan)
-    addresses_of = model.host_addresses(plan)
+    known = model.Index(plan)
+    objects = known.objects
     for name in sorted(objects):
         obj = objects[name]
         members = SEP.join(obj.get("members", []))
-        owners = dict(model.address_owners(obj, addresses_of)) if obj.get("members") else {}
+        owners = dict(known.owners(name)) if obj.get("members") else {}
         for index, address in enumerate(obj["addresses"] or [""]):
             # Members and description once per object, on its first row, so the file stays linear.
             _row(writer, [name, obj["kind"], address, members if index == 0 else "",

@@ -42,13 +42,13 @@ def _sources(citation_ids, citations) -> str:
     return "; ".join(md_link(c, citations[c]["url"]) for c in citation_ids)
 
 
-def _object_ref(name, objects, addresses_of=None) -> str:
+def _object_ref(name, objects, index=None) -> str:
     obj = objects.get(name, {})
     if obj.get("addresses") in ANY:
         return f"any ({md_code(name)})"
-    if not obj.get("members") or addresses_of is None:
+    if not obj.get("members") or index is None:
         return md_code(name)
-    members = [m for m, _a in model.object_hosts(obj, addresses_of)[0]]
+    members = [m for m, _a in index.hosts(name)[0]]
     if len(members) <= model.INLINE_MEMBERS:
         return f"{md_code(name)}: {md(', '.join(members))}"
     return f"{md_code(name)} ({len(members)} hosts, listed under Address objects)"
@@ -59,7 +59,7 @@ def _flow_ids(item, flows) -> str:
     return md(", ".join(f + (" (unverified)" if f in unverified else "") for f in item["flow_ids"]))
 
 
-def _host_section(name, host, plan, addresses_of=None) -> list:
+def _host_section(name, host, plan, index=None) -> list:
     citations = plan["citations"]
     objects = plan["address_objects"]
     flows = plan.get("flows") or {}
@@ -74,7 +74,7 @@ def _host_section(name, host, plan, addresses_of=None) -> list:
     for rule in host["rules"]:
         lines.append(
             f"| {md_code(rule['name'])} | {rule['direction']} | {rule['protocol']} | "
-            f"{md(', '.join(rule['local_ports']) or 'any')} | {_object_ref(rule['remote_object'], objects, addresses_of)} | "
+            f"{md(', '.join(rule['local_ports']) or 'any')} | {_object_ref(rule['remote_object'], objects, index)} | "
             f"{md(rule['description'])} | {_flow_ids(rule, flows)} | "
             f"{_sources(rule['citation_ids'], citations)} |")
     if host["disabled_flows"]:
@@ -113,11 +113,11 @@ def _firewall_section(name, firewall, plan) -> list:
     return lines
 
 
-def _addresses_with_hosts(obj, addresses_of) -> str:
+def _addresses_with_hosts(name, obj, index) -> str:
     if not obj.get("members"):
         return md(", ".join(obj["addresses"]) or "none")
     parts = []
-    for address, owners in model.address_owners(obj, addresses_of):
+    for address, owners in index.owners(name):
         parts.append(f"{address} ({', '.join(owners)})" if owners else address)
     return md(", ".join(parts) or "none")
 
@@ -205,7 +205,7 @@ def _sign_off(plan_sha256: str | None) -> list:
 
 def render(plan: dict, meta: dict | None = None, plan_sha256: str | None = None) -> str:
     meta = meta or {}
-    addresses_of = model.host_addresses(plan)
+    index = model.Index(plan)
     counts = model.summary(plan)
     lines = ["# Exchange firewall plan", ""] + _header(plan, meta, plan_sha256) + [
         "", f"{counts['hosts']} hosts with {counts['rules']} rules; {counts['firewalls']} network firewalls with "
@@ -221,19 +221,19 @@ def render(plan: dict, meta: dict | None = None, plan_sha256: str | None = None)
                      f"{md(host['version'] or '-')} | {md(host['ad_site'] or '-')} | {md(host['dag'] or '-')} | "
                      f"{len(host['rules'])} |")
     for name, host in plan["hosts"].items():
-        lines += _host_section(name, host, plan, addresses_of)
+        lines += _host_section(name, host, plan, index)
     for name, firewall in plan.get("network_firewalls", {}).items():
         lines += _firewall_section(name, firewall, plan)
     lines += ["", "## Address objects", "",
               "Each rule's remote side, listed once: the hosts it stands for and all of its addresses, each "
               "address with the host that has it.", "",
               "| Object | Kind | Members | Addresses (host) | Description |", "|---|---|---|---|---|"]
-    objects = model.all_objects(plan)
+    objects = index.objects
     for name in sorted(objects):
         obj = objects[name]
-        members = [m for m, _a in model.object_hosts(obj, addresses_of)[0]] if obj.get("members") else []
+        members = [m for m, _a in index.hosts(name)[0]]
         lines.append(f"| {md_code(name)} | {obj['kind']} | {md(', '.join(members)) or '-'} | "
-                     f"{_addresses_with_hosts(obj, addresses_of)} | {md(obj['description'])} |")
+                     f"{_addresses_with_hosts(name, obj, index)} | {md(obj['description'])} |")
     lines += ["", "## Sources", ""]
     for key in sorted(plan["citations"], key=natural_key):
         cite = plan["citations"][key]

@@ -10,6 +10,7 @@ its own format (``_text.md`` for Markdown, Jinja2's autoescape for HTML).
 
 from __future__ import annotations
 
+import bisect
 import ipaddress
 import re
 
@@ -50,46 +51,97 @@ def _net(text):
         return None
 
 
-def object_hosts(obj: dict, addresses_of: dict) -> tuple:
+class _Ranges:
+    """An object's addresses as sorted integer ranges per IP version: which one holds an address, in log time."""
+
+    def __init__(self, addresses, parsed):
+        self.by_version = {4: [], 6: []}
+        for text in addresses:
+            net = parsed(text)
+            if net is not None:
+                self.by_version[net.version].append((int(net.network_address), int(net.broadcast_address), text))
+        for ranges in self.by_version.values():
+            ranges.sort()
+        self.starts = {v: [r[0] for r in ranges] for v, ranges in self.by_version.items()}
+
+    def find(self, ip):
+        """The object's address (text) that holds ``ip`` (an ip_network), or None."""
+        if ip is None:
+            return None
+        ranges = self.by_version[ip.version]
+        at = bisect.bisect_right(self.starts[ip.version], int(ip.network_address)) - 1
+        if at >= 0 and int(ip.broadcast_address) <= ranges[at][1]:
+            return ranges[at][2]
+        return None
+
+
+def _parser(nets):
+    def parsed(text):
+        if text not in nets:
+            nets[text] = _net(text)
+        return nets[text]
+    return parsed
+
+
+def object_hosts(obj: dict, addresses_of: dict, nets=None) -> tuple:
     """([(member, [its addresses in the object])], [addresses of the object no member has]).
 
     Members without an address in the object (for example outside a zone part) are left out.
+    ``nets``: a cache {text: ip_network} shared between calls (each address is parsed once).
     """
-    nets = [(a, _net(a)) for a in obj.get("addresses") or []]
-    exact = {a for a, n in nets if n is not None and n.prefixlen == n.max_prefixlen}
-    wide = [(a, n) for a, n in nets if n is not None and n.prefixlen != n.max_prefixlen]
+    parsed = _parser({} if nets is None else nets)
+    addresses = obj.get("addresses") or []
+    ranges = _Ranges(addresses, parsed)
     members, covered = [], set()
     for member in obj.get("members") or []:
         mine = []
         for address in addresses_of.get(member, []):
-            if address in exact:
+            holder = ranges.find(parsed(address))
+            if holder is not None:
                 mine.append(address)
-                covered.add(address)
-                continue
-            ip = _net(address)
-            for text, net in wide:
-                if ip is not None and ip.version == net.version and ip.subnet_of(net):
-                    mine.append(address)
-                    covered.add(text)
-                    break
+                covered.add(holder)
         if mine:
             members.append((member, mine))
-    others = [a for a, _n in nets if a not in covered]
-    return members, others
+    return members, [a for a in addresses if a not in covered]
 
 
-def address_owners(obj: dict, addresses_of: dict) -> list:
+def address_owners(obj: dict, addresses_of: dict, nets=None, members=None) -> list:
     """[(address, [hosts])]: each address of the object with the members that have it (or an
     address inside it, for a network)."""
-    members, _others = object_hosts(obj, addresses_of)
-    ips = [(m, _net(a)) for m, mine in members for a in mine]
-    out = []
-    for address in obj.get("addresses") or []:
-        net = _net(address)
-        names = {m for m, ip in ips if net is not None and ip is not None and ip.version == net.version
-                 and ip.subnet_of(net)}
-        out.append((address, sorted(names, key=natural_key)))
-    return out
+    nets = {} if nets is None else nets
+    parsed = _parser(nets)
+    if members is None:
+        members = object_hosts(obj, addresses_of, nets)[0]
+    ranges = _Ranges(obj.get("addresses") or [], parsed)
+    owners = {}
+    for member, mine in members:
+        for address in mine:
+            holder = ranges.find(parsed(address))
+            if holder is not None:
+                owners.setdefault(holder, set()).add(member)
+    return [(a, sorted(owners.get(a, ()), key=natural_key)) for a in obj.get("addresses") or []]
+
+
+class Index:
+    """The plan's objects with their member hosts, each computed once (reports refer to them many times)."""
+
+    def __init__(self, plan: dict):
+        self.addresses_of = host_addresses(plan)
+        self.objects = all_objects(plan)
+        self.nets = {}
+        self._hosts = {}
+
+    def hosts(self, name: str) -> tuple:
+        """object_hosts of the named object (([], addresses) for an object without members)."""
+        if name not in self._hosts:
+            obj = self.objects.get(name) or {"addresses": [], "members": []}
+            self._hosts[name] = (object_hosts(obj, self.addresses_of, self.nets) if obj.get("members")
+                                 else ([], list(obj.get("addresses") or [])))
+        return self._hosts[name]
+
+    def owners(self, name: str) -> list:
+        obj = self.objects.get(name) or {"addresses": [], "members": []}
+        return address_owners(obj, self.addresses_of, self.nets, self.hosts(name)[0])
 
 
 def all_objects(plan: dict) -> dict:
@@ -120,10 +172,9 @@ def _flow_list(item: dict, flows: dict) -> list:
              "feature": (flows.get(f) or {}).get("feature")} for f in item.get("flow_ids") or []]
 
 
-def _remote(name: str, objects: dict, addresses_of: dict) -> dict:
-    obj = objects.get(name) or {"kind": "unknown", "addresses": [], "members": [], "description": ""}
-    members, _others = object_hosts(obj, addresses_of) if obj.get("members") else ([], [])
-    names = [m for m, _a in members]
+def _remote(name: str, index: Index) -> dict:
+    obj = index.objects.get(name) or {"kind": "unknown", "addresses": [], "members": [], "description": ""}
+    names = [m for m, _a in index.hosts(name)[0]]
     return {"name": name, "anchor": anchor("obj", name), "kind": obj.get("kind"), "any": is_any(obj.get("addresses")),
             "description": one_line(obj.get("description") or ""),
             "members": names if len(names) <= INLINE_MEMBERS else [], "member_count": len(names),
@@ -136,10 +187,9 @@ def _ports_text(protocol: str, ports) -> str:
     return f"{protocol.upper()} {', '.join(ports) if ports else 'any'}"
 
 
-def host_sections(plan: dict) -> list:
+def host_sections(plan: dict, index: Index | None = None) -> list:
     flows = plan.get("flows") or {}
-    objects = all_objects(plan)
-    addresses_of = host_addresses(plan)
+    index = index or Index(plan)
     out = []
     for name, host in plan["hosts"].items():
         rules = []
@@ -149,7 +199,7 @@ def host_sections(plan: dict) -> list:
                 "name": rule["name"], "anchor": anchor("rule", f"{name}/{rule['name']}"),
                 "direction": rule["direction"], "protocol": rule["protocol"],
                 "ports": list(rule["local_ports"]), "ports_text": _ports_text(rule["protocol"], rule["local_ports"]),
-                "remote": _remote(rule["remote_object"], objects, addresses_of),
+                "remote": _remote(rule["remote_object"], index),
                 "description": one_line(rule.get("description") or ""),
                 "flows": flow_list, "unverified": any(f["unverified"] for f in flow_list),
                 "sources": citation_list(rule.get("citation_ids"), plan.get("citations") or {}),
@@ -168,10 +218,9 @@ def host_sections(plan: dict) -> list:
     return out
 
 
-def firewall_sections(plan: dict) -> list:
+def firewall_sections(plan: dict, index: Index | None = None) -> list:
     flows = plan.get("flows") or {}
-    objects = all_objects(plan)
-    addresses_of = host_addresses(plan)
+    index = index or Index(plan)
     out = []
     for name, firewall in (plan.get("network_firewalls") or {}).items():
         services = firewall.get("services") or {}
@@ -185,8 +234,8 @@ def firewall_sections(plan: dict) -> list:
             policies.append({
                 "name": policy["name"], "anchor": anchor("policy", f"{name}/{policy['name']}"),
                 "from_zone": policy["from_zone"], "to_zone": policy["to_zone"], "action": policy.get("action", "allow"),
-                "source": [_remote(o, objects, addresses_of) for o in policy.get("source") or []],
-                "destination": [_remote(o, objects, addresses_of) for o in policy.get("destination") or []],
+                "source": [_remote(o, index) for o in policy.get("source") or []],
+                "destination": [_remote(o, index) for o in policy.get("destination") or []],
                 "services": svc, "description": one_line(policy.get("description") or ""),
                 "flows": flow_list, "unverified": any(f["unverified"] for f in flow_list),
                 "sources": citation_list(policy.get("citation_ids"), plan.get("citations") or {}),
@@ -204,13 +253,12 @@ def firewall_sections(plan: dict) -> list:
     return out
 
 
-def object_sections(plan: dict) -> list:
-    addresses_of = host_addresses(plan)
-    objects = all_objects(plan)
+def object_sections(plan: dict, index: Index | None = None) -> list:
+    index = index or Index(plan)
     out = []
-    for name in sorted(objects):
-        obj = objects[name]
-        members, others = object_hosts(obj, addresses_of) if obj.get("members") else ([], list(obj["addresses"]))
+    for name in sorted(index.objects):
+        obj = index.objects[name]
+        members, others = index.hosts(name)
         out.append({"name": name, "anchor": anchor("obj", name), "kind": obj.get("kind"),
                     "description": one_line(obj.get("description") or ""), "any": is_any(obj.get("addresses")),
                     "hosts": [{"name": m, "addresses": a} for m, a in members], "other_addresses": others,

@@ -177,6 +177,7 @@ def context(plan: dict, plan_sha256: str | None = None, results: dict | None = N
             "non_default_settings": {}}
     meta.update(plan.get("meta") or {})
     picture = diagram(plan)
+    index = model.Index(plan)
     return {
         "title": "Exchange firewall plan",
         "meta": meta,
@@ -185,9 +186,9 @@ def context(plan: dict, plan_sha256: str | None = None, results: dict | None = N
         "settings": dict(plan.get("settings") or {}),
         "non_default_settings": sorted((meta.get("non_default_settings") or {}).items()),
         "summary": model.summary(plan),
-        "hosts": model.host_sections(plan),
-        "firewalls": model.firewall_sections(plan),
-        "objects": model.object_sections(plan),
+        "hosts": model.host_sections(plan, index),
+        "firewalls": model.firewall_sections(plan, index),
+        "objects": model.object_sections(plan, index),
         "citations": model.citations(plan),
         "changes": plan.get("changes_since_previous"),
         "diagram": {"svg": Markup(picture["svg"]) if picture["svg"] else None, "note": picture["note"],
