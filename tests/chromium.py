@@ -3,8 +3,10 @@
     python tests/chromium.py REPORT.html [SCREENSHOT.png]
 
 loads the page, prints what the browser saw (console messages, network requests, the diagram's
-nodes and edges as found in the DOM) and writes a full-page screenshot. Exit status 1 when the
-page logged an error or asked for anything but itself.
+nodes and edges as found in the DOM) and writes a screenshot of the page from its top to the end
+of the flow diagram. When the screenshot goes into the report's own output set (next to the
+report), it is added to the set's manifest, so that the next plan run does not refuse the
+directory. Exit status 1 when the page logged an error or asked for anything but itself.
 
 Chromium runs with ``--remote-debugging-pipe``: protocol messages are NUL-terminated JSON on file
 descriptors 3 (to the browser) and 4 (from it), as Playwright does it, so no WebSocket client and no
@@ -137,12 +139,18 @@ class Chromium:
             raise ChromiumError(f"script failed: {result['exceptionDetails']}")
         return result["result"].get("value")
 
-    def screenshot(self, path, full_page: bool = True) -> int:
+    def screenshot(self, path, full_page: bool = True, until: str | None = None) -> int:
+        """A PNG of the whole page, or of its top down to the end of the element ``until`` (a CSS selector)."""
         params = {"format": "png"}
-        if full_page:
+        if full_page or until:
             size = self.send("Page.getLayoutMetrics", session=self.session)["cssContentSize"]
+            height = size["height"]
+            if until:
+                bottom = self.evaluate(f"(() => {{ const e = document.querySelector({json.dumps(until)}); "
+                                       "return e ? e.getBoundingClientRect().bottom + window.scrollY : null; })()")
+                height = min(height, bottom + 16) if bottom else height
             params.update(captureBeyondViewport=True,
-                          clip={"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1})
+                          clip={"x": 0, "y": 0, "width": size["width"], "height": height, "scale": 1})
         data = base64.b64decode(self.send("Page.captureScreenshot", params, session=self.session)["data"])
         Path(path).write_bytes(data)
         return len(data)
@@ -192,7 +200,7 @@ class Chromium:
         self.close()
 
 
-def check(report, screenshot=None) -> dict:
+def check(report, screenshot=None, until: str | None = None) -> dict:
     """Load a report in Chromium: {"errors", "requests", "external", "diagram", "title", "screenshot_bytes"}."""
     url = Path(report).resolve().as_uri()
     with Chromium() as browser:
@@ -204,7 +212,7 @@ def check(report, screenshot=None) -> dict:
         out["diagram_missing_note"] = browser.evaluate(
             "(document.getElementById('diagram-missing') || {}).textContent || null")
         if screenshot:
-            out["screenshot_bytes"] = browser.screenshot(screenshot)
+            out["screenshot_bytes"] = browser.screenshot(screenshot, until=until)
         out["seconds"] = round(time.monotonic() - started, 2)
         out["version"] = browser.send("Browser.getVersion").get("product")
     return out
@@ -214,8 +222,11 @@ def main(argv) -> int:
     if len(argv) not in (2, 3):
         print(__doc__, file=sys.stderr)
         return 2
+    shot = Path(argv[2]).resolve() if len(argv) == 3 else None
+    managed = shot is not None and (shot.parent / ".exchange-firewall.json").exists()
+    target = Path(tempfile.mkdtemp(prefix="exfw-shot-")) / shot.name if managed else shot
     try:
-        result = check(argv[1], argv[2] if len(argv) == 3 else None)
+        result = check(argv[1], target, until="#diagram")
     except ChromiumError as exc:
         print(f"chromium: {exc}", file=sys.stderr)
         return 2
@@ -232,8 +243,18 @@ def main(argv) -> int:
               f"clusters, {diagram['width']:.0f}x{diagram['height']:.0f} px; scripts on the page: {diagram['scripts']}")
     else:
         print(f"diagram: none ({result['diagram_missing_note']})")
+    if managed:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        import conftest  # noqa: F401 - makes the collection importable
+
+        from ansible_collections.exchange.firewall.plugins.plugin_utils import _output
+
+        data = target.read_bytes()
+        shutil.rmtree(target.parent, ignore_errors=True)
+        files = {shot.name: data}
+        _output.update(shot.parent, files, _output.update_changes(shot.parent, files))
     if result.get("screenshot_bytes"):
-        print(f"screenshot: {argv[2]} ({result['screenshot_bytes']} bytes)")
+        print(f"screenshot: {shot} ({result['screenshot_bytes']} bytes)" + (", added to the output set" if managed else ""))
     return 1 if result["errors"] or result["external"] or not diagram else 0
 
 
