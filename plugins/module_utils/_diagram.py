@@ -121,7 +121,14 @@ def build(plan: dict, max_groups: int = MAX_GROUPS, max_firewalls: int = MAX_FIR
         for member in members:
             group_node[member] = node
 
+    remote_cache = {}
+
     def remote_nodes(name: str) -> list:
+        if name not in remote_cache:
+            remote_cache[name] = _remote_nodes(name)
+        return remote_cache[name]
+
+    def _remote_nodes(name: str) -> list:
         obj = objects.get(name) or {"kind": "unknown", "members": [], "addresses": []}
         if obj["kind"] == "organisation":
             node = ids.get(("org",), "organisation")

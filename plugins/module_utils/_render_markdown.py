@@ -48,7 +48,7 @@ def _object_ref(name, objects, index=None) -> str:
         return f"any ({md_code(name)})"
     if not obj.get("members") or index is None:
         return md_code(name)
-    members = [m for m, _a in index.hosts(name)[0]]
+    members = index.names(name)
     if len(members) <= model.INLINE_MEMBERS:
         return f"{md_code(name)}: {md(', '.join(members))}"
     return f"{md_code(name)} ({len(members)} hosts, listed under Address objects)"
@@ -231,7 +231,7 @@ def render(plan: dict, meta: dict | None = None, plan_sha256: str | None = None)
     objects = index.objects
     for name in sorted(objects):
         obj = objects[name]
-        members = [m for m, _a in index.hosts(name)[0]]
+        members = index.names(name)
         lines.append(f"| {md_code(name)} | {obj['kind']} | {md(', '.join(members)) or '-'} | "
                      f"{_addresses_with_hosts(name, obj, index)} | {md(obj['description'])} |")
     lines += ["", "## Sources", ""]

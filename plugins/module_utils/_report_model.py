@@ -32,7 +32,8 @@ def anchor(kind: str, name) -> str:
 
 
 def is_any(addresses) -> bool:
-    return set(addresses or ()) in ANY
+    addresses = addresses or ()
+    return len(addresses) <= 2 and set(addresses) in ANY
 
 
 def host_addresses(plan: dict) -> dict:
@@ -83,20 +84,34 @@ def _parser(nets):
     return parsed
 
 
+def _locator(addresses, parsed):
+    """address text -> the object's address (text) that holds it, or None. An exact match costs a set
+    lookup; only addresses that are not one of the object's own are parsed and located by bisection."""
+    exact = set(addresses)
+    ranges = []
+
+    def locate(address):
+        if address in exact:
+            return address
+        if not ranges:
+            ranges.append(_Ranges(addresses, parsed))
+        return ranges[0].find(parsed(address))
+    return locate
+
+
 def object_hosts(obj: dict, addresses_of: dict, nets=None) -> tuple:
     """([(member, [its addresses in the object])], [addresses of the object no member has]).
 
     Members without an address in the object (for example outside a zone part) are left out.
-    ``nets``: a cache {text: ip_network} shared between calls (each address is parsed once).
+    ``nets``: a cache {text: ip_network} shared between calls (each address is parsed once at most).
     """
-    parsed = _parser({} if nets is None else nets)
     addresses = obj.get("addresses") or []
-    ranges = _Ranges(addresses, parsed)
+    locate = _locator(addresses, _parser({} if nets is None else nets))
     members, covered = [], set()
     for member in obj.get("members") or []:
         mine = []
         for address in addresses_of.get(member, []):
-            holder = ranges.find(parsed(address))
+            holder = locate(address)
             if holder is not None:
                 mine.append(address)
                 covered.add(holder)
@@ -109,14 +124,13 @@ def address_owners(obj: dict, addresses_of: dict, nets=None, members=None) -> li
     """[(address, [hosts])]: each address of the object with the members that have it (or an
     address inside it, for a network)."""
     nets = {} if nets is None else nets
-    parsed = _parser(nets)
     if members is None:
         members = object_hosts(obj, addresses_of, nets)[0]
-    ranges = _Ranges(obj.get("addresses") or [], parsed)
+    locate = _locator(obj.get("addresses") or [], _parser(nets))
     owners = {}
     for member, mine in members:
         for address in mine:
-            holder = ranges.find(parsed(address))
+            holder = locate(address)
             if holder is not None:
                 owners.setdefault(holder, set()).add(member)
     return [(a, sorted(owners.get(a, ()), key=natural_key)) for a in obj.get("addresses") or []]
@@ -130,6 +144,9 @@ class Index:
         self.objects = all_objects(plan)
         self.nets = {}
         self._hosts = {}
+        self._names = {}
+        self.remotes = {}
+        self.cites = {}
 
     def hosts(self, name: str) -> tuple:
         """object_hosts of the named object (([], addresses) for an object without members)."""
@@ -138,6 +155,12 @@ class Index:
             self._hosts[name] = (object_hosts(obj, self.addresses_of, self.nets) if obj.get("members")
                                  else ([], list(obj.get("addresses") or [])))
         return self._hosts[name]
+
+    def names(self, name: str) -> list:
+        """The names of the object's member hosts that have an address in it (computed once)."""
+        if name not in self._names:
+            self._names[name] = [m for m, _a in self.hosts(name)[0]]
+        return self._names[name]
 
     def owners(self, name: str) -> list:
         obj = self.objects.get(name) or {"addresses": [], "members": []}
@@ -158,11 +181,14 @@ def unverified_flows(item: dict, flows: dict) -> list:
     return [f for f in item.get("flow_ids") or [] if (flows.get(f) or {}).get("verified") is False]
 
 
-def citation_list(ids, citations: dict) -> list:
+def citation_list(ids, citations: dict, cache: dict | None = None) -> list:
     out = []
+    cache = {} if cache is None else cache
     for key in ids or []:
-        cite = citations.get(key) or {}
-        out.append({"id": str(key), "title": one_line(cite.get("title") or key), "url": safe_url(cite.get("url"))})
+        if key not in cache:
+            cite = citations.get(key) or {}
+            cache[key] = {"id": str(key), "title": one_line(cite.get("title") or key), "url": safe_url(cite.get("url"))}
+        out.append(cache[key])
     return out
 
 
@@ -173,8 +199,15 @@ def _flow_list(item: dict, flows: dict) -> list:
 
 
 def _remote(name: str, index: Index) -> dict:
+    """The remote side of a rule or policy (computed once per object: many rules share it)."""
+    if name not in index.remotes:
+        index.remotes[name] = _remote_of(name, index)
+    return index.remotes[name]
+
+
+def _remote_of(name: str, index: Index) -> dict:
     obj = index.objects.get(name) or {"kind": "unknown", "addresses": [], "members": [], "description": ""}
-    names = [m for m, _a in index.hosts(name)[0]]
+    names = index.names(name)
     return {"name": name, "anchor": anchor("obj", name), "kind": obj.get("kind"), "any": is_any(obj.get("addresses")),
             "description": one_line(obj.get("description") or ""),
             "members": names if len(names) <= INLINE_MEMBERS else [], "member_count": len(names),
@@ -202,7 +235,7 @@ def host_sections(plan: dict, index: Index | None = None) -> list:
                 "remote": _remote(rule["remote_object"], index),
                 "description": one_line(rule.get("description") or ""),
                 "flows": flow_list, "unverified": any(f["unverified"] for f in flow_list),
-                "sources": citation_list(rule.get("citation_ids"), plan.get("citations") or {}),
+                "sources": citation_list(rule.get("citation_ids"), plan.get("citations") or {}, index.cites),
             })
         out.append({
             "name": name, "anchor": anchor("host", name), "platform": host["platform"], "roles": list(host["roles"]),
@@ -238,7 +271,7 @@ def firewall_sections(plan: dict, index: Index | None = None) -> list:
                 "destination": [_remote(o, index) for o in policy.get("destination") or []],
                 "services": svc, "description": one_line(policy.get("description") or ""),
                 "flows": flow_list, "unverified": any(f["unverified"] for f in flow_list),
-                "sources": citation_list(policy.get("citation_ids"), plan.get("citations") or {}),
+                "sources": citation_list(policy.get("citation_ids"), plan.get("citations") or {}, index.cites),
             })
         out.append({
             "name": name, "anchor": anchor("fw", name), "status": firewall.get("status"),

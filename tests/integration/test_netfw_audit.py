@@ -43,7 +43,7 @@ def acls_text(vendor: str) -> list:
 def findings(tmp_path_factory):
     collections, python = vendor_dirs()
     work = tmp_path_factory.mktemp("netfw-audit")
-    hosts, plays = {}, []
+    hosts, tasks = {}, []
     for vendor, (module, connection, network_os, gone, foreign) in CASES.items():
         want = acls_text(vendor)
         assert gone in want, f"{gone!r} is not in the {vendor} fixture"
@@ -52,22 +52,26 @@ def findings(tmp_path_factory):
         hosts[vendor] = {"ansible_connection": f"ansible.netcommon.{connection}", "ansible_network_os": network_os,
                          "want_lines": want, "device_lines": device}
         layout = f" | {IOS_LAYOUT}" if vendor == "ios" else ""
-        plays.append({"name": f"Audit {vendor}", "hosts": vendor, "gather_facts": False, "tasks": [
-            {"name": "Parse the collection's access lists", module: {
+        tasks += [
+            {"name": f"Parse the collection's {vendor} access lists", module: {
                 "state": "parsed", "running_config": "{{ want_lines" + layout + " | join('\n') }}"},
-             "register": "want"},
-            {"name": "Parse the device's access lists (as gathered would)", module: {
+             "register": f"want_{vendor}", "when": f"inventory_hostname == '{vendor}'"},
+            {"name": f"Parse the device's {vendor} access lists (as gathered would)", module: {
                 "state": "parsed", "running_config": "{{ device_lines" + layout + " | join('\n') }}"},
-             "register": "device"},
-            {"name": "Compare", "ansible.builtin.copy": {
-                "dest": str(work / f"{vendor}.json"), "mode": "0644",
-                "content": "{{ {'view': {}} | exchange.firewall.drift('" + vendor + "', {'gathered': device.parsed}, "
-                           "host=inventory_hostname, prefix='exfw', want=want.parsed) | to_json }}"}}]})
+             "register": f"device_{vendor}", "when": f"inventory_hostname == '{vendor}'"}]
+    tasks.append({"name": "Compare", "ansible.builtin.copy": {
+        "dest": str(work) + "/{{ inventory_hostname }}.json", "mode": "0644",
+        "content": "{{ {'view': {}} | exchange.firewall.drift(inventory_hostname, "
+                   "{'gathered': lookup('ansible.builtin.vars', 'device_' ~ inventory_hostname).parsed}, "
+                   "host=inventory_hostname, prefix='exfw', "
+                   "want=lookup('ansible.builtin.vars', 'want_' ~ inventory_hostname).parsed) | to_json }}"}})
+    plays = [{"name": "Audit the vendors' access lists offline", "hosts": "all", "gather_facts": False,
+              "tasks": tasks}]
     (work / "inventory.yml").write_text(yaml.safe_dump({"all": {"vars": {"ansible_python_interpreter": sys.executable},
                                                               "hosts": hosts}}))
     (work / "audit.yml").write_text(yaml.safe_dump(plays))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=f"{ROOT / 'collections'}:{collections}",
-               PYTHONPATH=f"{python}:{os.environ.get('PYTHONPATH', '')}", ANSIBLE_NOCOLOR="1")
+               PYTHONPATH=f"{python}:{os.environ.get('PYTHONPATH', '')}", ANSIBLE_NOCOLOR="1", ANSIBLE_FORKS="4")
     run = subprocess.run([os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-i",
                           str(work / "inventory.yml"), str(work / "audit.yml")], env=env, cwd=ROOT,
                          capture_output=True, text=True, timeout=300, check=False)
