@@ -37,6 +37,7 @@ ARGUMENT_SPEC = {
 APPLY_RESULTS = (
     ("firewalld", "__exchange_firewall_firewalld_result"),
     ("windows", "__exchange_firewall_windows_result"),
+    ("windows_fallback", "__exchange_firewall_windows_fallback_result"),
     ("nftables", "__exchange_firewall_nftables_result"),
     ("network", "__exchange_firewall_network_acls"),
     ("network", "__exchange_firewall_network_commit"),

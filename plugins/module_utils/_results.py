@@ -72,6 +72,14 @@ def apply_host(host: str, provider: str | None, raw: dict | None, rules: list | 
         disabled = [o["Name"] for o in ops if o.get("op") == "disable"]
         if disabled:
             entry["detail"] = f"Exchange Setup rules disabled: {', '.join(disabled)}"
+    elif provider == "windows_fallback":
+        items = raw.get("results") or []
+        entry["changed"] = [str((r.get("item") or {}).get("name")) for r in items if r.get("changed")]
+        entry["unchanged"] = sum(1 for r in items if not r.get("changed"))
+        failed = [str((r.get("item") or {}).get("name")) for r in items if r.get("failed")]
+        if failed:
+            return dict(entry, status="failed", detail=f"rules that failed: {', '.join(failed)}")
+        entry["detail"] = "one call per rule (community.windows.win_firewall_rule); added and changed are not told apart"
     elif provider == "nftables":
         diff = raw.get("diff") or {}
         before = {line.strip() for line in (diff.get("before") or "").splitlines() if line.strip()}

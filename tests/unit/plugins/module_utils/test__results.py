@@ -49,3 +49,12 @@ def test_audit_summary_lines():
         "b (windows): DRIFT - 1 missing: exfw-x (runtime configuration)",
         "c (?): NO RESULT - the host failed or was unreachable before the audit"]
     assert (report["summary"]["drift"], report["summary"]["errors"]) == (1, 1)
+
+
+def test_fallback_provider_outcome_from_its_loop():
+    raw = {"changed": True, "results": [{"item": {"name": "exfw-a"}, "changed": True},
+                                        {"item": {"name": "exfw-b"}, "changed": False}]}
+    entry = _results.apply_host("ex01", "windows_fallback", raw, [{}, {}])
+    assert (entry["status"], entry["changed"], entry["unchanged"]) == ("changed", ["exfw-a"], 1)
+    raw["results"][1]["failed"] = True
+    assert _results.apply_host("ex01", "windows_fallback", raw, [{}, {}])["status"] == "failed"
