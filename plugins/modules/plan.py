@@ -32,6 +32,26 @@ options:
       - Return only these hosts' rule sets. The whole inventory is still validated.
     type: list
     elements: str
+  previous_plan:
+    description:
+      - The path of an approved C(plan.json) (schema 1 or 2). The plan records C(changes_since_previous)
+        (rules and policies added, removed and changed since it, with the flows that caused them), and
+        C(plan.md) and C(report.html) show them.
+      - A path that does not exist, or a file that is not a plan, fails the task before anything is written.
+    type: path
+    version_added: 1.1.0
+  report:
+    description: With an output directory, also write C(report.html) (the report with the flow diagram).
+    type: bool
+    default: true
+    version_added: 1.1.0
+  report_template:
+    description:
+      - A Jinja2 template for C(report.html) instead of the collection's
+        (C(roles/exchange_firewall/templates/report.html.j2)); rendered in Jinja2's sandbox with autoescape on.
+      - An unreadable or invalid template fails the task before anything is written.
+    type: path
+    version_added: 1.1.0
 attributes:
   check_mode:
     support: full
@@ -109,6 +129,16 @@ stats:
   returned: success
   type: dict
   sample: {"hosts": 9, "rules": 31}
+plan_sha256:
+  description: SHA-256 of the C(plan.json) written (what an approver signs; C(plan.md) and C(report.html) name it).
+  returned: when an output directory is given
+  type: str
+  version_added: 1.1.0
+changes_since_previous:
+  description: With O(previous_plan), the counts of rules and policies added, removed and changed.
+  returned: when O(previous_plan) is given
+  type: dict
+  version_added: 1.1.0
 plan_warnings:
   description: Warnings, for example flows whose source network is not declared.
   returned: success
