@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -39,6 +40,7 @@ class LabRun:
         self.file.write_text(json.dumps(self.topology))
         self.out = tmp / "output"
         self.inventory = tmp / "lab-hosts.yml"
+        self.listeners = []
         hosts = {name: {"ansible_connection": "local", "ansible_python_interpreter": str(self.state / name / "python")}
                  for name in ("relay01", "proxy01")}
         clients = {name: {"ansible_connection": "local", "ansible_python_interpreter": str(self.state / name / "python")}
@@ -57,10 +59,10 @@ class LabRun:
 
     def listen(self, seconds=600):
         for host in ("relay01", "proxy01"):
-            subprocess.Popen(["setsid", "/usr/bin/python3", str(NETNS), "exec", str(self.file), host, "--",
-                              "/usr/bin/python3", str(TCP), "listen", str(seconds), *map(str, LISTEN)],
-                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
+            self.listeners.append(subprocess.Popen(
+                ["/usr/bin/python3", str(NETNS), "exec", str(self.file), host, "--",
+                 "/usr/bin/python3", str(TCP), "listen", str(seconds), *map(str, LISTEN)],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if all(all(f":{p} " in self.exec(h, "ss", "-Hltn", check=False).stdout for p in LISTEN)
@@ -99,6 +101,13 @@ def lab(tmp_path_factory):
         run.listen()
         yield run
     finally:
+        # The listeners run in sessions of their own (not the namespaces'): stop them by their ids.
+        for proc in run.listeners:
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            proc.wait(10)
         run.netns("down", str(run.file), check=False)
         shutil.rmtree(run.state, ignore_errors=True)
 
