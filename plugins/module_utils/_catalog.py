@@ -878,6 +878,17 @@ def has_exchange_end(flow: dict) -> bool:
     return any(e in ROLES and ROLES[e]["exchange"] for e in flow["src"] + flow["dst"])
 
 
+def versions_needed(flow: dict, remote_side: str):
+    """The Exchange versions the organisation must run for ``flow`` to matter, seen from a host on the
+    other side: the remote side's versions when that side is Exchange servers only, the flow's versions
+    when no Exchange server takes part (load balancers, relays), else None (no condition)."""
+    if not has_exchange_end(flow):
+        return flow["versions"]
+    if all(e in ROLES and ROLES[e]["exchange"] for e in flow[remote_side]):
+        return side_versions(flow, remote_side)
+    return None
+
+
 def unverified_allowed(flow: dict, allow) -> bool:
     """Whether ``flow`` is on as far as verification goes (``allow``: True, False or a list of flow ids)."""
     if flow.get("verified", True) or allow is True:

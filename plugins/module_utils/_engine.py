@@ -354,11 +354,11 @@ def public_flow(flow: dict) -> dict:
 
 def _off_reason(flow, host, local_side, org_versions):
     """Why ``flow`` does not apply to ``host`` on ``local_side``: None (it applies), "" (silently: another
-    version, or an organisation without that version), or the reason listed under disabled_flows."""
+    version, or an organisation without the versions it needs), or the reason listed under disabled_flows."""
     if host["version"] is not None and host["version"] not in catalog.side_versions(flow, local_side):
         return ""
-    if host["version"] is None and not catalog.has_exchange_end(flow) and \
-            not org_versions.intersection(flow["versions"]):
+    needed = catalog.versions_needed(flow, "src" if local_side == "dst" else "dst")
+    if needed is not None and not org_versions.intersection(needed):
         return ""
     for toggle in catalog.toggles(flow):
         if not host["features"].get(toggle, False):
