@@ -320,6 +320,10 @@ def plan(topology: dict, include_ids=None, exclude_ids=None) -> dict:
         hosts_out[name] = _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings)
     firewalls = _netpolicy.plan_firewalls(topology, flows, resolver, used_flows, _citations)
     public = {fid: public_flow(used_flows[fid]) for fid in sorted(used_flows)}
+    unverified = {d["id"] for h in hosts_out.values() for d in h["disabled_flows"] if d["reason"] == UNVERIFIED_OFF}
+    unverified |= {fid for fid, f in public.items() if not f["verified"]}
+    reasons = {f["id"]: f.get("unverified_reason") or "no Microsoft source"
+               for f in flows if f["id"] in unverified}
     citations = {}
     for flow in public.values():
         for cite in flow["citations"]:
@@ -337,6 +341,8 @@ def plan(topology: dict, include_ids=None, exclude_ids=None) -> dict:
         "hosts": hosts_out,
         "network_firewalls": firewalls,
         "flows": public,
+        # Why each unverified flow the plan mentions (opened or not) has no Microsoft page behind it.
+        "unverified_reasons": dict(sorted(reasons.items())),
     }
 
 
@@ -352,13 +358,17 @@ def public_flow(flow: dict) -> dict:
     }
 
 
-def _off_reason(flow, host, local_side, org_versions):
+def _off_reason(flow, host, local_side, org_versions, roles_present):
     """Why ``flow`` does not apply to ``host`` on ``local_side``: None (it applies), "" (silently: another
-    version, or an organisation without the versions it needs), or the reason listed under disabled_flows."""
+    version, an organisation without the versions it needs or without hosts on the other side), or the
+    reason listed under disabled_flows."""
     if host["version"] is not None and host["version"] not in catalog.side_versions(flow, local_side):
         return ""
-    needed = catalog.versions_needed(flow, "src" if local_side == "dst" else "dst")
+    remote_side = "src" if local_side == "dst" else "dst"
+    needed = catalog.versions_needed(flow, remote_side)
     if needed is not None and not org_versions.intersection(needed):
+        return ""
+    if all(e in catalog.ROLES and e not in roles_present for e in flow[remote_side]):
         return ""
     for toggle in catalog.toggles(flow):
         if not host["features"].get(toggle, False):
@@ -367,6 +377,9 @@ def _off_reason(flow, host, local_side, org_versions):
     if flag and not host["flags"].get(flag, False):
         return f"exchange_firewall_{flag} is false on this host"
     return None
+
+
+UNVERIFIED_OFF = "unverified (exchange_firewall_allow_unverified; see unverified_reasons)"
 
 
 def _unverified_text(flow) -> str:
@@ -394,14 +407,14 @@ def _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings) -
                 if (flow["id"], role) in seen:
                     continue
                 seen.add((flow["id"], role))
-                reason = _off_reason(flow, host, local_side, org_versions)
+                reason = _off_reason(flow, host, local_side, org_versions, resolver.by_role)
                 if reason == "":
                     continue
                 if reason is not None:
                     disabled[flow["id"]] = reason
                     continue
                 if not catalog.unverified_allowed(flow, allow):
-                    disabled[flow["id"]] = _unverified_text(flow) + "; enable it with exchange_firewall_allow_unverified"
+                    disabled[flow["id"]] = UNVERIFIED_OFF
                     if flow.get("unverified_warning") and _reaches(flow, remote_side, host, role, resolver):
                         warnings.append(f"flow {flow['id']} is unverified and not opened, so "
                                         f"{flow['unverified_warning']}. {_unverified_text(flow)}. Once checked, "
@@ -538,7 +551,7 @@ def _rule(name, direction, protocol, ports, remote_object, labels, flow_ids, use
             if cite["url"] not in seen:
                 seen.add(cite["url"])
                 citation_ids.append(cite["id"])
-    return {
+    rule = {
         "name": name,
         "direction": direction,
         "protocol": protocol,
@@ -547,7 +560,11 @@ def _rule(name, direction, protocol, ports, remote_object, labels, flow_ids, use
         "remote_endpoints": labels,
         "action": "allow",
         "flow_ids": flow_ids,
-        "unverified_flow_ids": [f for f in flow_ids if not used_flows[f].get("verified", True)],
         "citation_ids": citation_ids,
         "description": description,
     }
+    unverified = [f for f in flow_ids if not used_flows[f].get("verified", True)]
+    if unverified:
+        # Only on the rules that rest on an unverified flow (enabled by exchange_firewall_allow_unverified).
+        rule["unverified_flow_ids"] = unverified
+    return rule

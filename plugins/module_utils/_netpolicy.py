@@ -290,13 +290,15 @@ class _Firewall:
                 for cite in citations_of(used_flows[fid]):
                     if cite["id"] not in cite_ids:
                         cite_ids.append(cite["id"])
-            policies.append({
+            policy = {
                 "name": name, "from_zone": from_zone, "to_zone": to_zone, "source": [src], "destination": [dst],
-                "services": svc, "action": "allow", "flow_ids": flow_ids,
-                "unverified_flow_ids": [f for f in flow_ids if not used_flows[f].get("verified", True)],
-                "citation_ids": cite_ids,
+                "services": svc, "action": "allow", "flow_ids": flow_ids, "citation_ids": cite_ids,
                 "description": "; ".join(used_flows[f]["purpose"] for f in flow_ids),
-            })
+            }
+            unverified = [f for f in flow_ids if not used_flows[f].get("verified", True)]
+            if unverified:
+                policy["unverified_flow_ids"] = unverified
+            policies.append(policy)
         policies.sort(key=lambda p: (p["from_zone"], p["to_zone"], p["name"]))
         zones = {zone: {"interfaces": spec["interfaces"], "vrf": spec["vrf"],
                         "addresses": [_text(n) for n in spec["declared"]], "members": spec["members"]}

@@ -74,7 +74,13 @@ def _host_section(name, host, plan) -> list:
             f"{md(rule['description'])} | {_flow_list(rule)} | "
             f"{_sources(rule['citation_ids'], citations)} |")
     if host["disabled_flows"]:
-        lines += ["", "Not opened: " + "; ".join(f"{md_code(d['id'])} ({md(d['reason'])})"
+        reasons = plan.get("unverified_reasons", {})
+
+        def why(entry):
+            if entry["id"] in reasons and entry["reason"].startswith("unverified"):
+                return f"unverified: {reasons[entry['id']]}"
+            return entry["reason"]
+        lines += ["", "Not opened: " + "; ".join(f"{md_code(d['id'])} ({md(why(d))})"
                                                 for d in host["disabled_flows"]) + "."]
     for warning in host["warnings"]:
         lines += ["", f"> Warning: {md(warning)}"]
@@ -117,11 +123,10 @@ def render(plan: dict, meta: dict | None = None) -> str:
                         {f for fw in plan.get("network_firewalls", {}).values() for p in fw.get("policies", [])
                          for f in p.get("unverified_flow_ids") or ()})
     if unverified:
-        flows = plan.get("flows", {})
+        reasons = plan.get("unverified_reasons", {})
         lines += ["", "Flows marked (unverified) rest on a fact no Microsoft page states for that version; they are "
                   "in the plan because exchange_firewall_allow_unverified enables them:", ""]
-        lines += [f"- {md_code(f)}: {md(flows.get(f, {}).get('unverified_reason') or 'no Microsoft source')}"
-                  for f in unverified]
+        lines += [f"- {md_code(f)}: {md(reasons.get(f) or 'no Microsoft source')}" for f in unverified]
     lines += [
         "", "## Hosts", "",
         "| Host | Platform | Roles | Version | AD site | DAG | Rules |",

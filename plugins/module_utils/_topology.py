@@ -144,10 +144,12 @@ def _settings(settings: dict) -> dict:
         out["rpc_dynamic_ports"] = errors.run(parse_ports, out["rpc_dynamic_ports"], "organisation",
                                               VAR + "rpc_dynamic_ports")
     out["allow_unverified"] = errors.run(_allow_unverified, out["allow_unverified"], default=False)
+    before = len(errors.errors)
     for key in STATIC_RPC_SETTINGS:
         if out[key] is not None:
             out[key] = errors.run(_static_rpc_port, key, out[key])
-    errors.run(_check_static_rpc, out)
+    if len(errors.errors) == before:
+        errors.run(_check_static_rpc, out)
     if out["um_startup_mode"] is not None:
         out["um_startup_mode"] = errors.run(_um_startup_mode, out["um_startup_mode"])
     features = out["features"]
