@@ -9,6 +9,7 @@ from helpers import expanded, load_inventory, org2010, org2013, small_org
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _engine as engine
 from ansible_collections.exchange.firewall.plugins.module_utils import _topology as topology
+from ansible_collections.exchange.firewall.plugins.module_utils._render_markdown import render as render_markdown
 from ansible_collections.exchange.firewall.plugins.module_utils._topology import PlanError
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import build_plan
 
@@ -615,3 +616,46 @@ def test_load_balanced_smtp_opens_25_on_the_balancer_and_from_it():
     assert lb["exfw-in-tcp-internet"]["flow_ids"] == ["lb-smtp-internet"]    # no Edge: direct Internet mail
     mailbox = next(r for r in plan["hosts"]["mbx1"]["rules"] if r["remote_addresses"] == ["10.1.40.5"])
     assert "mbx-smtp-from-lb" in mailbox["flow_ids"] and "25" in mailbox["local_ports"]
+
+
+def test_network_firewall_policies_follow_the_same_flows():
+    """A perimeter firewall in front of the 2013 organisation: the Edge's public DNS and Internet/hybrid SMTP
+    leave from its external NIC, internal DNS from its internal NIC (S7); hybrid SMTP reaches the Edge only
+    (S10); an unverified flow enabled by list is marked on its policy."""
+    groups, hostvars, settings = org2013()
+    groups["network_firewalls"] = ["fw1"]
+    groups["all"].append("fw1")
+    hostvars["fw1"] = {"ansible_host": "10.6.0.254", "exchange_firewall_provider": "nftables",
+                       "exchange_firewall_zones": {
+                           "internet": {"networks": ["internet"], "interfaces": ["out"]},
+                           "perimeter": {"cidrs": ["10.6.1.0/24", "203.0.113.0/24"], "interfaces": ["dmz"]},
+                           "servers": {"cidrs": ["10.6.0.0/24", "10.6.2.0/24"], "interfaces": ["in"]},
+                           "clients": {"networks": ["clients", "um_gateways"], "interfaces": ["users"]},
+                           "mgmt": {"networks": ["management"], "interfaces": ["mgmt"]}}}
+    settings["exchange_firewall_allow_unverified"] = ["edge2013-open-proxy-detection"]
+    plan = build_plan(groups, hostvars, settings)
+    policies = {(p["from_zone"], p["to_zone"], p["source"][0], p["destination"][0]): p
+                for p in plan["network_firewalls"]["fw1"]["policies"]}
+    public = policies[("perimeter", "internet", "edge_transport-external", "public_dns_servers")]
+    assert (public["services"], public["flow_ids"]) == (["tcp-53", "udp-53"], ["edge-dns-public", "edge-dns-public-tcp"])
+    internal = policies[("perimeter", "servers", "edge_transport", "dns_servers")]
+    assert internal["flow_ids"] == ["edge-dns", "edge-dns-tcp"]
+    assert policies[("internet", "perimeter", "exchange_online", "edge_transport-external")]["flow_ids"] == \
+        ["hybrid2013-smtp-in"]
+    assert policies[("internet", "servers", "exchange_online", "client_access")]["services"] == ["tcp-443"]
+    out = policies[("perimeter", "internet", "edge_transport-external", "internet")]
+    assert out["unverified_flow_ids"] == ["edge2013-open-proxy-detection"]
+    assert "unverified_flow_ids" not in public
+    assert policies[("servers", "internet", "mailbox", "exchange_online")]["flow_ids"] == ["hybrid-legacy-mbx-https-out"]
+    summary_md = render_markdown(plan)
+    assert "edge-smtp-out-internet, edge2013-open-proxy-detection \\(unverified\\)" in summary_md
+
+
+def test_plan_md_marks_unverified_rules_and_explains_them():
+    groups, hostvars, settings = org2010()
+    settings["exchange_firewall_allow_unverified"] = ["um2010-rtp"]
+    text = render_markdown(build_plan(groups, hostvars, settings))
+    assert "| Unverified flows | only `um2010-rtp` |" in text
+    assert "| um2010-rtp \\(unverified\\) |" in text
+    assert "- `um2010-rtp`: No Exchange 2010 text found for the RTP range" in text
+    assert "`witness-smb-2010` (unverified: No Exchange 2010 DAG page retrieved" in text
