@@ -128,7 +128,7 @@ CITATIONS = {
     "S20": _source("Exchange, Firewalls, and Support... Oh, my! (Exchange Team Blog)",
                    "https://techcommunity.microsoft.com/t5/exchange-team-blog/exchange-firewalls-and-support-8230-oh-my/"
                    "ba-p/595710", ("2010", "2013")),
-    "S21": _source("Understanding Unified Messaging protocols, ports and services (Exchange 2010)",
+    "S21": _source("Understanding Unified Messaging protocols, ports and services (Exchange 2010, Italian edition)",
                    "https://learn.microsoft.com/it-it/previous-versions/exchange-server/exchange-140/aa998265(v=exchg.140)",
                    ("2010",)),
     "S23": _source("UMServer.SipTcpListeningPort / SipTlsListeningPort (Exchange 2010 SDK)",

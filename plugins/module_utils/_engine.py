@@ -429,7 +429,7 @@ def _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings) -
                     continue
                 _add_flow(host, role, flow, direction, remote_side, topology, resolver, groups, warnings,
                           used_flows)
-    warnings += _setting_warnings(host, topology, applied, is_internal and allow_all)
+    warnings += _setting_warnings(host, topology, resolver, applied, is_internal and allow_all)
     rules = []
     prefix = settings["rule_prefix"]
     if is_internal and allow_all:
@@ -488,7 +488,7 @@ def _reaches(flow, remote_side, host, role, resolver) -> bool:
     return False
 
 
-def _setting_warnings(host, topology, applied, in_org_rule) -> list:
+def _setting_warnings(host, topology, resolver, applied, in_org_rule) -> list:
     """Warnings about organisation settings as they affect this host."""
     out = []
     settings = topology["settings"]
@@ -502,7 +502,7 @@ def _setting_warnings(host, topology, applied, in_org_rule) -> list:
                            "Practices Analyzer recommends for static RPC ports (gg191713), above the dynamic range "
                            "6005-59530 the Client Access role sets")
     if in_org_rule and host["version"] == "2010" and not topology.get("skype_in_org"):
-        skype = sorted(n for n, h in topology["hosts"].items() if "skype_for_business" in h["roles"])
+        skype = [h["name"] for h in resolver.by_role.get("skype_for_business", [])]
         if skype:
             out.append(f"the Lync/Skype for Business servers ({', '.join(skype)}) are not in the organisation rule: "
                        "Exchange 2010's support statement (Understanding Client Access) covers Exchange servers and "

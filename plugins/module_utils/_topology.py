@@ -194,7 +194,7 @@ def _allow_unverified(value):
 
 def _static_rpc_port(key: str, value) -> str:
     variable = VAR + key
-    if isinstance(value, list) or isinstance(value, bool):
+    if isinstance(value, (list, dict, bool)):
         raise PlanError("organisation", variable, f"must be one TCP port, got {value!r}")
     ports = parse_ports([value], "organisation", variable)
     if "-" in ports[0]:
