@@ -31,8 +31,18 @@ def _header(plan: dict, meta: dict) -> list:
                      "; ".join(f"{md_code(k)} = {md_code(v)}" for k, v in sorted(changed.items())) or "none"))
     rows.append(("Outbound rules", "on" if settings["outbound"] else "off"))
     rows.append(("Intra-organisation traffic", md_code(settings["intra_org"])))
-    rows.append(("Unverified flows", "allowed" if settings["allow_unverified"] else "off"))
+    allow = settings["allow_unverified"]
+    if isinstance(allow, list):
+        rows.append(("Unverified flows", "only " + ", ".join(md_code(f) for f in allow)))
+    else:
+        rows.append(("Unverified flows", "allowed" if allow else "off"))
     return ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
+
+
+def _flow_list(entry) -> str:
+    """The flow ids of a rule or policy; those that rest on an unverified flow are marked."""
+    unverified = set(entry.get("unverified_flow_ids") or ())
+    return md(", ".join(f"{f} (unverified)" if f in unverified else f for f in entry["flow_ids"]))
 
 
 def _sources(citation_ids, citations) -> str:
@@ -61,10 +71,16 @@ def _host_section(name, host, plan) -> list:
         lines.append(
             f"| {md_code(rule['name'])} | {rule['direction']} | {rule['protocol']} | "
             f"{md(', '.join(rule['local_ports']) or 'any')} | {_object_ref(rule['remote_object'], objects)} | "
-            f"{md(rule['description'])} | {md(', '.join(rule['flow_ids']))} | "
+            f"{md(rule['description'])} | {_flow_list(rule)} | "
             f"{_sources(rule['citation_ids'], citations)} |")
     if host["disabled_flows"]:
-        closed = "; ".join(f"{md_code(d['id'])} ({md(d['reason'])})" for d in host["disabled_flows"])
+        reasons = plan.get("unverified_reasons", {})
+
+        def why(entry):
+            if entry["id"] in reasons and entry["reason"].startswith("unverified"):
+                return f"unverified: {reasons[entry['id']]}"
+            return entry["reason"]
+        closed = "; ".join(f"{md_code(d['id'])} ({md(why(d))})" for d in host["disabled_flows"])
         lines += ["", f"Not opened: {closed}."]
     for warning in host["warnings"]:
         lines += ["", f"> Warning: {md(warning)}"]
@@ -92,7 +108,7 @@ def _firewall_section(name, firewall, plan) -> list:
             f"| {md_code(policy['name'])} | {md_code(policy['from_zone'])} | {md_code(policy['to_zone'])} | "
             f"{', '.join(md_code(o) for o in policy['source'])} | "
             f"{', '.join(md_code(o) for o in policy['destination'])} | {md(svc)} | "
-            f"{md(policy.get('description', ''))} | {md(', '.join(policy['flow_ids']))} | "
+            f"{md(policy.get('description', ''))} | {_flow_list(policy)} | "
             f"{_sources(policy.get('citation_ids', []), citations)} |")
     for warning in firewall.get("warnings", []):
         lines += ["", f"> Warning: {md(warning)}"]
@@ -101,7 +117,17 @@ def _firewall_section(name, firewall, plan) -> list:
 
 def render(plan: dict, meta: dict | None = None) -> str:
     meta = meta or {}
-    lines = ["# Exchange firewall plan", ""] + _header(plan, meta) + [
+    lines = ["# Exchange firewall plan", ""] + _header(plan, meta)
+    unverified = sorted({f for host in plan["hosts"].values() for r in host["rules"]
+                         for f in r.get("unverified_flow_ids") or ()} |
+                        {f for fw in plan.get("network_firewalls", {}).values() for p in fw.get("policies", [])
+                         for f in p.get("unverified_flow_ids") or ()})
+    if unverified:
+        reasons = plan.get("unverified_reasons", {})
+        lines += ["", "Flows marked (unverified) rest on a fact no Microsoft page states for that version; they are "
+                  "in the plan because exchange_firewall_allow_unverified enables them:", ""]
+        lines += [f"- {md_code(f)}: {md(reasons.get(f) or 'no Microsoft source')}" for f in unverified]
+    lines += [
         "", "## Hosts", "",
         "| Host | Platform | Roles | Version | AD site | DAG | Rules |",
         "|---|---|---|---|---|---|---|",
