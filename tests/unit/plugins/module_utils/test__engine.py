@@ -568,11 +568,11 @@ def coexistence_org(edge_version, transport):
 
 @pytest.mark.parametrize("edge, transport, inbound, outbound", [
     # S2 / S39: a 2010 (SP3 RU11) Edge with 2016 Mailbox servers: 25 and EdgeSync in; 2525 out is unverified.
-    ("2010", ("mailbox", "2016"), [("tcp", ["25", "50636"], ["edge2010-edgesync-from-mailbox",
-                                                              "edge2010-smtp-from-mailbox"])], []),
+    ("2010", ("mailbox", "2016"),
+     [("tcp", ["25", "50636"], ["edge2010-edgesync-from-mailbox", "edge2010-smtp-from-mailbox"])], []),
     # S3: the same with 2013 Mailbox servers.
-    ("2010", ("mailbox", "2013"), [("tcp", ["25", "50636"], ["edge2010-edgesync-from-mailbox",
-                                                              "edge2010-smtp-from-mailbox"])], []),
+    ("2010", ("mailbox", "2013"),
+     [("tcp", ["25", "50636"], ["edge2010-edgesync-from-mailbox", "edge2010-smtp-from-mailbox"])], []),
     # S40: a 2013 SP1 Edge subscribed to 2010 (SP3 RU5) Hub Transport servers.
     ("2013", ("hub_transport", "2010"),
      [("tcp", ["25", "50636"], ["edge2013-edgesync-from-hub2010", "edge2013-smtp-from-hub2010"])],
