@@ -95,6 +95,12 @@ def test_tarball_holds_the_collection_and_no_development_file_or_cache(built):
         assert not name.endswith((".pyc", ".tar.gz")), name
 
 
+def test_the_collections_ee_metadata_names_the_runtime_requirement_files():
+    meta = yaml.safe_load((ROOT / "meta" / "execution-environment.yml").read_text())
+    assert meta == {"version": 3, "dependencies": {"python": "meta/ee-requirements.txt",
+                                                   "system": "meta/ee-bindep.txt"}}
+
+
 @pytest.fixture(scope="module")
 def ee_context(built, tmp_path_factory):
     """ansible-builder create over a copy of examples/ with the built tarball in dist/."""
