@@ -96,8 +96,18 @@ def _sanity(session: nox.Session, core: str) -> None:
     session.run("bash", "tests/sanity/run-sanity.sh", *session.posargs, env=env, external=True)
 
 
+def _sessions(core: str) -> None:
+    def units(session: nox.Session) -> None:
+        _units(session, core)
+
+    def sanity(session: nox.Session) -> None:
+        _sanity(session, core)
+
+    units.__doc__ = f"pytest tests/unit on ansible-core {CORES[core]}"
+    sanity.__doc__ = f"ansible-test sanity on ansible-core {CORES[core]}"
+    nox.session(name=f"units-{core}", python="3.11", tags=["units", core])(units)
+    nox.session(name=f"sanity-{core}", python="3.11", tags=["sanity", core])(sanity)
+
+
 for _core in CORES:
-    nox.session(name=f"units-{_core}", python="3.11", tags=["units", _core])(
-        lambda session, core=_core: _units(session, core))
-    nox.session(name=f"sanity-{_core}", python="3.11", tags=["sanity", _core])(
-        lambda session, core=_core: _sanity(session, core))
+    _sessions(_core)
