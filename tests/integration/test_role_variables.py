@@ -24,6 +24,8 @@ ROLE = ROOT / "roles" / "exchange_firewall"
 SPECS = yaml.safe_load((ROLE / "meta" / "argument_specs.yml").read_text())["argument_specs"]
 DEFAULTS = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
 PREFIX = "exchange_firewall_"
+# The planner's defaults of host variables (_zones.py, _topology.py), where it has one.
+HOST_DEFAULTS = {"network_default_action": "protect", "public_folders": False}
 
 
 def documented() -> dict:
@@ -56,6 +58,17 @@ def test_every_option_has_a_description_and_a_type_and_consistent_choices():
                 assert option.get("elements"), f"{name}: list without elements"
 
 
+def test_the_catalogs_roles_features_and_networks_are_all_documented():
+    from ansible_collections.exchange.firewall.plugins.module_utils import _catalog as catalog
+
+    specs = documented()
+    assert specs[PREFIX + "roles"][1]["choices"] == list(catalog.ROLES)
+    features = " ".join(specs[PREFIX + "features"][1]["description"])
+    assert set(re.findall(r"C\(([a-z0-9_]+)\)", features)) - {"true", "false", "auto"} == set(catalog.FEATURES)
+    networks = " ".join(specs[PREFIX + "networks"][1]["description"])
+    assert set(catalog.NETWORKS) <= set(re.findall(r"C\(([a-z_]+)\)", networks))
+
+
 def test_defaults_main_agrees_with_the_argument_specs():
     specs = documented()
     for name, value in DEFAULTS.items():
@@ -70,9 +83,7 @@ def test_defaults_main_agrees_with_the_argument_specs():
     for name, (_entry, option) in specs.items():
         if "default" in option and name not in DEFAULTS:
             short = name[len(PREFIX):]
-            planner_default = topology.SETTING_DEFAULTS.get(short, "absent")
-            if short == "network_default_action":
-                planner_default = "protect"
+            planner_default = HOST_DEFAULTS.get(short, topology.SETTING_DEFAULTS.get(short, "absent"))
             assert option["default"] == planner_default, f"{name}: spec {option['default']!r} != planner {planner_default!r}"
 
 
@@ -86,9 +97,19 @@ def test_the_planners_defaults_are_the_documented_ones():
             assert option.get("default") == value, short
 
 
+def _expand(previous: str, suffix: str, known: set) -> str:
+    """`exchange_firewall_flows_include` / `_exclude`: the name the shorthand suffix stands for."""
+    parts = previous.split("_")
+    for cut in range(len(parts) - 1, 1, -1):
+        candidate = "_".join(parts[:cut]) + suffix
+        if candidate in known:
+            return candidate
+    return PREFIX + suffix.lstrip("_")
+
+
 def readme_table_names() -> set:
     """The first column of every README table whose header starts with 'Variable'."""
-    names, in_table, previous = set(), False, None
+    known, names, in_table, previous = set(documented()), set(), False, None
     for line in (ROOT / "README.md").read_text().splitlines():
         if line.startswith("| Variable"):
             in_table = True
@@ -103,7 +124,7 @@ def readme_table_names() -> set:
                     previous = token
                     names.add(token)
                 elif token.startswith("_") and previous:  # `exchange_firewall_flows_include` / `_exclude`
-                    names.add(previous.rsplit("_", 1)[0] + token)
+                    names.add(_expand(previous, token, known))
     return names
 
 
