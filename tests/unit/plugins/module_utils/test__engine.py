@@ -479,7 +479,7 @@ def test_2013_client_access_outbound_proxy_and_direct_publishing():
     assert rules["exfw-out-tcp-internet"]["flow_ids"] == ["cas2013-smtp-internet-out"]
     assert rules["exfw-in-tcp-internet"]["local_ports"] == ["25", "80", "443"]
     assert rules["exfw-in-tcp-internet"]["flow_ids"] == ["cas2013-http-internet", "cas2013-https-internet",
-                                                          "cas2013-smtp-internet"]
+                                                         "cas2013-smtp-internet"]
     # Without an Edge, the hybrid connectors default to the servers that can host them (the 2013 CAS).
     assert rules["exfw-in-tcp-exchange-online"]["local_ports"] == ["25", "443"]
     m1 = {r["name"]: r for r in plan["hosts"]["m1"]["rules"]}
@@ -569,13 +569,13 @@ def coexistence_org(edge_version, transport):
 @pytest.mark.parametrize("edge, transport, inbound, outbound", [
     # S2 / S39: a 2010 (SP3 RU11) Edge with 2016 Mailbox servers: 25 and EdgeSync in; 2525 out is unverified.
     ("2010", ("mailbox", "2016"), [("tcp", ["25", "50636"], ["edge2010-edgesync-from-mailbox",
-                                                              "edge2010-smtp-from-mailbox"])], []),
+                                                             "edge2010-smtp-from-mailbox"])], []),
     # S3: the same with 2013 Mailbox servers.
     ("2010", ("mailbox", "2013"), [("tcp", ["25", "50636"], ["edge2010-edgesync-from-mailbox",
-                                                              "edge2010-smtp-from-mailbox"])], []),
+                                                             "edge2010-smtp-from-mailbox"])], []),
     # S40: a 2013 SP1 Edge subscribed to 2010 (SP3 RU5) Hub Transport servers.
     ("2013", ("hub_transport", "2010"), [("tcp", ["25", "50636"], ["edge2013-edgesync-from-hub2010",
-                                                                    "edge2013-smtp-from-hub2010"])],
+                                                                   "edge2013-smtp-from-hub2010"])],
      [("tcp", ["25"], ["edge2013-smtp-to-hub2010"])]),
 ])
 def test_edge_peers_are_the_subscribed_sites_transport_servers_of_any_supported_version(edge, transport, inbound,

@@ -89,10 +89,9 @@ def test_expanded_rules_equal_the_schema_1_rules(path):
                 assert {k: v for k, v in new.items() if k not in ignore} == \
                     {k: v for k, v in rule.items() if k not in ignore}, (host, rule["name"])
                 assert set(new["local_ports"]) <= set(rule["local_ports"]), (host, rule["name"])
-        assert {k: v for k, v in plan["hosts"][host].items() if k in entry and k not in ("rules", "features",
-                                                                                          "disabled_flows",
-                                                                                          "warnings")} == \
-            {k: v for k, v in entry.items() if k not in ("rules", "features", "disabled_flows", "warnings")}
+        skipped = ("rules", "features", "disabled_flows", "warnings")
+        assert {k: v for k, v in plan["hosts"][host].items() if k in entry and k not in skipped} == \
+            {k: v for k, v in entry.items() if k not in skipped}
         # New toggles were added; the recorded ones keep their values.
         assert {k: plan["hosts"][host]["features"][k] for k in entry["features"]} == entry["features"]
         assert [w for w in entry["warnings"] if w.split(":")[0][5:] in kept] == \
