@@ -161,3 +161,18 @@ def expanded(plan: dict) -> dict:
     for name, host in plan["hosts"].items():
         out["hosts"][name] = dict(host, rules=expand_rules(plan, name))
     return out
+
+
+def patch_module_args(args: dict):
+    """Expose ``args`` to AnsibleModule instances created in the context (as ansible-core 2.19's
+    ``ansible.module_utils.testing.patch_module_args``, which older cores do not have)."""
+    try:
+        from ansible.module_utils.testing import patch_module_args as patch
+    except ImportError:  # ansible-core < 2.19: AnsibleModule reads basic._ANSIBLE_ARGS
+        import json
+        from unittest import mock
+
+        from ansible.module_utils import basic
+
+        return mock.patch.object(basic, "_ANSIBLE_ARGS", json.dumps({"ANSIBLE_MODULE_ARGS": args}).encode())
+    return patch(args)

@@ -51,6 +51,8 @@ SETTING_DEFAULTS = {
     "rpc_client_access_port": None,
     "address_book_port": None,
     "um_startup_mode": None,
+    # Read by the controller-side planner before the topology (plugin_utils/_planner.py).
+    "resolve_addresses": False,
 }
 BOOL_SETTINGS = ("outbound", "allow_intra_org_filtering")
 _INTERNAL_EXCHANGE = frozenset(("mailbox", "client_access", "hub_transport", "unified_messaging"))
@@ -72,7 +74,7 @@ OTHER_NAMES = "__exchange_firewall_names__"
 CONTROLLER_VARS = ("mode", "output_dir", "flows_include", "flows_exclude", "plan", "provider", "purge",
                    "firewalld_zone", "firewalld_bind_sources", "firewalld_install", "management_ports",
                    "windows_group", "windows_harden_setup_rules", "windows_management_ports", "windows_scripts",
-                   "network_state", "nftables_management_objects", "fortios_vdom", "fortios_policyid_base",
+                   "network_state", "fortios_vdom", "fortios_policyid_base",
                    "panos_provider")
 KNOWN_NAMES = frozenset(SETTING_DEFAULTS) | frozenset(HOST_VARS) | frozenset(CONTROLLER_VARS)
 

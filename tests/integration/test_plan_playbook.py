@@ -191,7 +191,7 @@ def test_the_collection_builds_installs_and_plans_from_the_installed_copy(tmp_pa
     build = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path)],
                            cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert build.returncode == 0, build.stdout + build.stderr
-    tarball = tmp_path / "exchange-firewall-1.0.0.tar.gz"
+    (tarball,) = tmp_path.glob("exchange-firewall-*.tar.gz")
     install = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--force", "--no-deps",
                               str(tarball), "-p", str(tmp_path / "installed")],
                              cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)
