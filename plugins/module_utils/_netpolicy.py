@@ -227,6 +227,8 @@ class _Firewall:
                     for to_zone in sorted(dst_split):
                         if from_zone == to_zone:
                             continue
+                        if not {n.version for n in src_split[from_zone]} & {n.version for n in dst_split[to_zone]}:
+                            continue  # an IPv4-only side and an IPv6-only side: no packet can match
                         if self._covered(src_split[from_zone], from_zone) and self._covered(dst_split[to_zone], to_zone):
                             # Both sides are organisation hosts: the support rule's "any" already allows it.
                             self.folded.setdefault((from_zone, to_zone), set()).add(flow["id"])
@@ -254,7 +256,7 @@ class _Firewall:
                                 crossing.setdefault((from_zone, to_zone), set()).add(flow["id"])
         for from_zone in zones:
             for to_zone in zones:
-                if from_zone == to_zone:
+                if from_zone == to_zone or not {n.version for n in split[from_zone]} & {n.version for n in split[to_zone]}:
                     continue
                 key = (from_zone, to_zone, self.part(org_sid, ORG, from_zone), self.part(org_sid, ORG, to_zone))
                 entry = self.policies.setdefault(key, {"services": {}, "flows": set()})

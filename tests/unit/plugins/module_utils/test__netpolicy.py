@@ -224,3 +224,20 @@ def test_policies_agree_with_the_host_rules(plan):
                         assert allowed(remote, local, rule["protocol"], port), (host, rule["name"], str(remote), port)
                         checked += 1
     assert checked > 20
+
+
+def test_an_address_outside_the_zones_is_warned_about_and_every_policy_can_be_rendered():
+    """ex03's IPv6 address is in none of fw01's ranges: it falls in the internet zone through ::/0."""
+    from ansible_collections.exchange.firewall.plugins.plugin_utils._outputs_render import network_files
+
+    groups, hostvars, settings = copy.deepcopy(load_inventory())
+    hostvars["ex03"]["exchange_firewall_addresses"] = ["10.2.10.11", "fd00:2:10::11"]
+    plan = build_plan(groups, hostvars, settings)
+    fw01 = plan["network_firewalls"]["fw01"]
+    assert any("fd00:2:10::11 falls in zone 'internet' only through its default range" in w for w in fw01["warnings"])
+    objects = dict(plan["address_objects"], **fw01["address_objects"])
+    for policy in fw01["policies"]:
+        families = [{":" in a for o in side for a in objects[o]["addresses"]}
+                    for side in (policy["source"], policy["destination"])]
+        assert families[0] & families[1], policy["name"]
+    assert "network/fw01.asa.yml" in network_files(plan)
