@@ -24,3 +24,10 @@ COLLECTIONS = _collection_root()
 if str(COLLECTIONS) not in sys.path:
     sys.path.insert(0, str(COLLECTIONS))
 os.environ.setdefault("ANSIBLE_COLLECTIONS_PATH", str(COLLECTIONS))
+
+# The collection loader must own ansible_collections.* before a test imports from it: before
+# ansible-core 2.19 a package imported without it has no collection metadata (doc fragments,
+# plugin routing), and init_plugin_loader() cannot be configured twice.
+from ansible.plugins.loader import init_plugin_loader  # noqa: E402
+
+init_plugin_loader()

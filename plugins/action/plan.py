@@ -63,7 +63,7 @@ class ActionModule(ActionBase):
         timings = {}
         started = time.perf_counter()
         groups = plain(task_vars.get("groups", {}))
-        settings = settings_from(task_vars)
+        settings = settings_from(_controller_vars(self._task, task_vars))
         settings.update(plain(args.get("settings") or {}))
         names = sorted({h for members in groups.values() for h in members})
         if args.get("hosts"):
@@ -156,6 +156,23 @@ class ActionModule(ActionBase):
         }
         if self._task.diff and changed:
             result["diff"] = _output.diff(directory, files, changes)
+
+
+def _controller_vars(task, task_vars: dict):
+    """The variables the organisation settings come from: the task's, as on localhost.
+
+    Delegated to localhost from a managed host (a --limit without localhost), the inventory
+    variables are localhost's, never the delegating host's own; role defaults, play and extra
+    variables stay as the task sees them.
+    """
+    host = task_vars.get("inventory_hostname")
+    if task.delegate_to != "localhost" or host in (None, "localhost"):
+        return task_vars
+    own, controller = task_vars["hostvars"][host], task_vars["hostvars"]["localhost"]
+    names = [k for k in task_vars if str(k).startswith("exchange_firewall_")]
+    variables = {k: task_vars[k] for k in names if k not in own}
+    variables.update({k: controller[k] for k in controller.keys() if str(k).startswith("exchange_firewall_")})
+    return variables
 
 
 def _approved(source, computed: dict) -> dict:

@@ -9,23 +9,41 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _plan_schema, _render_csv, _render_markdown, _windows
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import (
+    PREFIX,
     build_plan,
     host_vars,
     plain,
+    settings_from,
 )
 
 
+def _inventory_settings(hostvars) -> dict:
+    """The exchange_firewall_* variables the controller sees: localhost's (group_vars/all, extra vars).
+
+    A filter cannot see the task's variables; ``hostvars['localhost']`` holds what the plan module
+    reads on localhost, apart from play and role variables. A plain dict without 'localhost' gives none.
+    """
+    try:
+        variables = hostvars["localhost"]
+    except (KeyError, TypeError):
+        return {}
+    return settings_from(variables)
+
+
 def plan(groups, hostvars, settings=None):
-    """Compute the plan from ``groups``, ``hostvars`` and organisation ``settings``."""
+    """Compute the plan from ``groups``, ``hostvars`` and the organisation settings of the inventory,
+    overridden by ``settings``."""
     try:
         groups = plain(groups)
         if not isinstance(groups, dict):
             raise AnsibleFilterError("exchange.firewall.plan: the input must be the 'groups' mapping")
         names = sorted({h for members in groups.values() for h in members})
-        settings = plain(settings or {})
-        if not isinstance(settings, dict):
+        explicit = plain(settings or {})
+        if not isinstance(explicit, dict):
             raise AnsibleFilterError("exchange.firewall.plan: settings must be a mapping")
-        return build_plan(groups, host_vars(hostvars, names), settings)
+        merged = _inventory_settings(hostvars)
+        merged.update({k if k.startswith(PREFIX) else PREFIX + k: v for k, v in explicit.items()})
+        return build_plan(groups, host_vars(hostvars, names), merged)
     except ValueError as exc:
         raise AnsibleFilterError(str(exc)) from exc
 

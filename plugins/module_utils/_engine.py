@@ -126,18 +126,23 @@ class _Resolver:
         key = ("__org__",)
         if key not in self.cache:
             nets, members = [], []
+            skype = self.topo.get("skype_in_org", False)
             for name, host in self.hosts.items():
-                if any(catalog.ROLES[r]["internal"] for r in host["roles"]):
+                if any(catalog.ROLES[r]["internal"] and (skype or r != "skype_for_business") for r in host["roles"]):
                     nets.extend(self.nets[name])
                     members.append(name)
             sid = self.intern(collapse(nets))
-            obj = self.publish(sid, ORG_LABEL, "organisation",
-                               "Exchange servers and domain controllers (Microsoft's support rule)", members)
+            what = "Exchange servers, domain controllers and Lync/Skype for Business servers" if skype and \
+                self.by_role.get("skype_for_business") else "Exchange servers and domain controllers"
+            obj = self.publish(sid, ORG_LABEL, "organisation", f"{what} (Microsoft's support rule)", members)
             self.cache[key] = (sid, obj)
         return self.cache[key]
 
-    def resolve(self, endpoint: str, flow: dict, local: dict, local_role: str):
-        """(label, address set id or None if undeclared, object name) for ``endpoint`` seen from ``local``."""
+    def resolve(self, endpoint: str, flow: dict, local: dict, local_role: str, versions=None):
+        """(label, address set id or None if undeclared, object name) for ``endpoint`` seen from ``local``.
+
+        ``versions``: the Exchange versions of the remote side (default: the flow's versions).
+        """
         if endpoint not in catalog.ROLES:
             key = ("__net__", endpoint)
             if key not in self.cache:
@@ -151,24 +156,29 @@ class _Resolver:
             return endpoint, sid, obj
         scope = flow["scope"]
         scope_key, label = self._scope_key(scope, endpoint, local, local_role)
-        sid, obj = self.resolve_key(endpoint, flow["versions"], scope, scope_key)
+        sid, obj = self.resolve_key(endpoint, flow["versions"] if versions is None else versions, scope, scope_key,
+                                    flag=flow.get("host_flag"))
         return label, sid, obj
 
-    def resolve_key(self, endpoint: str, versions, scope, scope_key, feature=None, external=False):
+    def resolve_key(self, endpoint: str, versions, scope, scope_key, feature=None, external=False, flag=None):
         """(set id, object name) of the hosts of role ``endpoint`` that fit the flow's versions and scope.
 
-        ``feature``: only hosts with that toggle on; ``external``: their external addresses (the
-        Edge's Internet-facing NIC) where they have any.
+        ``feature``: only hosts with that toggle (or all of those toggles, a tuple) on; ``flag``: only
+        hosts with that host flag set; ``external``: their external addresses (the Edge's
+        Internet-facing NIC) where they have any.
         """
         versions = tuple(versions) if catalog.ROLES[endpoint]["exchange"] else None
-        key = (endpoint, versions, scope, scope_key, feature, external)
+        features = (feature,) if isinstance(feature, str) else tuple(feature or ())
+        key = (endpoint, versions, scope, scope_key, features, external, flag)
         cached = self.cache.get(key)
         if cached is None:
             candidates = self._candidates(scope, scope_key, endpoint)
             kept = [h for h in candidates if versions is None or h["version"] in versions]
-            fewer = feature is not None and any(not h["features"].get(feature, False) for h in kept)
-            if feature is not None:
-                kept = [h for h in kept if h["features"].get(feature, False)]
+            fewer = [f for f in features if any(not h["features"].get(f, False) for h in kept)]
+            kept = [h for h in kept if all(h["features"].get(f, False) for f in features)]
+            flagged = flag is not None and any(not h["flags"].get(flag, False) for h in kept)
+            if flag is not None:
+                kept = [h for h in kept if h["flags"].get(flag, False)]
             external = external and any(h["external_addresses"] for h in kept)
             nets = []
             for host in kept:
@@ -177,8 +187,11 @@ class _Resolver:
             sid = self.intern(collapse(nets))
             name, description = self._object_name(endpoint, versions, scope, scope_key)
             if fewer:
-                name += f"-{slug(feature)}"
-                description += f" with {feature} on"
+                name += "".join(f"-{slug(f)}" for f in fewer)
+                description += f" with {' and '.join(fewer)} on"
+            if flagged:
+                name += f"-{slug(flag)}"
+                description += f" ({flag.replace('_', ' ')})"
             if external:
                 name += "-external"
                 description += " (external addresses)"
@@ -270,14 +283,10 @@ def _nets(addresses) -> list:
 
 
 def _flow_ports(flow: dict, topo: dict, local: dict) -> list:
-    setting = flow.get("port_setting")
-    if setting == "dag_replication_port" and local.get("dag") is not None:
+    port = None
+    if local.get("dag") is not None:
         port = topo["dags"].get(str(local["dag"]), {}).get("replication_port")
-        if port:
-            return port
-    if setting == "rpc_dynamic_ports" and topo["settings"].get("rpc_dynamic_ports"):
-        return topo["settings"]["rpc_dynamic_ports"]
-    return flow["ports"]
+    return catalog.ports_for(flow, topo["settings"], replication_port=port)
 
 
 def _citations(flow: dict) -> list:
@@ -331,6 +340,10 @@ def _plan(topology: dict, include_ids=None, exclude_ids=None) -> dict:
         hosts_out[name] = _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings)
     firewalls = _netpolicy.plan_firewalls(topology, flows, resolver, used_flows, _citations)
     public = {fid: public_flow(used_flows[fid]) for fid in sorted(used_flows)}
+    unverified = {d["id"] for h in hosts_out.values() for d in h["disabled_flows"] if d["reason"] == UNVERIFIED_OFF}
+    unverified |= {fid for fid, f in public.items() if not f["verified"]}
+    reasons = {f["id"]: f.get("unverified_reason") or "no Microsoft source"
+               for f in flows if f["id"] in unverified}
     citations = {}
     for flow in public.values():
         for cite in flow["citations"]:
@@ -348,51 +361,95 @@ def _plan(topology: dict, include_ids=None, exclude_ids=None) -> dict:
         "hosts": hosts_out,
         "network_firewalls": firewalls,
         "flows": public,
+        # Why each unverified flow the plan mentions (opened or not) has no Microsoft page behind it.
+        "unverified_reasons": dict(sorted(reasons.items())),
     }
 
 
 def public_flow(flow: dict) -> dict:
     return {
         "id": flow["id"], "versions": flow["versions"], "src": flow["src"], "dst": flow["dst"],
+        "src_versions": flow.get("src_versions"), "dst_versions": flow.get("dst_versions"),
         "protocol": flow["protocol"], "ports": flow["ports"], "feature": flow["feature"],
+        "requires": list(flow.get("requires") or []), "host_flag": flow.get("host_flag"),
         "scope": flow["scope"], "internal": flow["internal"], "verified": flow["verified"],
+        "unverified_reason": flow.get("unverified_reason"),
         "purpose": flow["purpose"], "citations": _citations(flow),
     }
+
+
+def _off_reason(flow, host, local_side, org_versions, roles_present):
+    """Why ``flow`` does not apply to ``host`` on ``local_side``: None (it applies), "" (silently: another
+    version, an organisation without the versions it needs or without hosts on the other side), or the
+    reason listed under disabled_flows."""
+    if host["version"] is not None and host["version"] not in catalog.side_versions(flow, local_side):
+        return ""
+    remote_side = "src" if local_side == "dst" else "dst"
+    needed = catalog.versions_needed(flow, remote_side)
+    if needed is not None and not org_versions.intersection(needed):
+        return ""
+    if all(e in catalog.ROLES and e not in roles_present for e in flow[remote_side]):
+        return ""
+    for toggle in catalog.toggles(flow):
+        if not host["features"].get(toggle, False):
+            return f"feature '{toggle}' is off"
+    flag = flow.get("host_flag")
+    if flag and not host["flags"].get(flag, False):
+        return f"exchange_firewall_{flag} is false on this host"
+    return None
+
+
+UNVERIFIED_OFF = "unverified (exchange_firewall_allow_unverified; see unverified_reasons)"
+
+
+def _unverified_text(flow) -> str:
+    return f"unverified: {flow.get('unverified_reason') or 'no Microsoft source'}"
 
 
 def _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings) -> dict:
     is_internal = any(catalog.ROLES[r]["internal"] for r in host["roles"])
     allow_all = settings["intra_org"] == "allow_all"
+    allow = settings["allow_unverified"]
+    org_versions = set(topology.get("versions") or catalog.VERSIONS)
     groups = {}
     org_ids = {"in": set(), "out": set()}
     warnings = []
     disabled = {}
+    applied = set()
     directions = [("in", by_dst, "src")]
     if settings["outbound"]:
         directions.append(("out", by_src, "dst"))
     for direction, index, remote_side in directions:
+        local_side = "dst" if direction == "in" else "src"
         seen = set()
         for role in host["roles"]:
             for flow in index.get(role, ()):
                 if (flow["id"], role) in seen:
                     continue
                 seen.add((flow["id"], role))
-                if host["version"] is not None and host["version"] not in flow["versions"]:
+                reason = _off_reason(flow, host, local_side, org_versions, resolver.by_role)
+                if reason == "":
                     continue
-                if flow["feature"] and not host["features"].get(flow["feature"], False):
-                    disabled[flow["id"]] = f"feature '{flow['feature']}' is off"
+                if reason is not None:
+                    disabled[flow["id"]] = reason
                     continue
-                if not flow["verified"] and not settings["allow_unverified"]:
-                    disabled[flow["id"]] = "unverified (exchange_firewall_allow_unverified is false)"
+                if not catalog.unverified_allowed(flow, allow):
+                    disabled[flow["id"]] = UNVERIFIED_OFF
+                    if flow.get("unverified_warning") and _reaches(flow, remote_side, host, role, resolver):
+                        warnings.append(f"flow {flow['id']} is unverified and not opened, so "
+                                        f"{flow['unverified_warning']}. {_unverified_text(flow)}. Once checked, "
+                                        f"enable it with exchange_firewall_allow_unverified: [{flow['id']}]")
                     continue
                 if flow["id"] == "org-support-rule":
                     continue
+                applied.add(flow["id"])
                 if flow["internal"] and allow_all and is_internal:
                     org_ids[direction].add(flow["id"])
                     used_flows[flow["id"]] = flow
                     continue
                 _add_flow(host, role, flow, direction, remote_side, topology, resolver, groups, warnings,
                           used_flows)
+    warnings += _setting_warnings(host, topology, resolver, applied, is_internal and allow_all)
     rules = []
     prefix = settings["rule_prefix"]
     if is_internal and allow_all:
@@ -432,17 +489,53 @@ def _host_plan(host, topology, resolver, by_dst, by_src, used_flows, settings) -
         "addresses": [str(a) for a in host["addresses"]],
         "external_addresses": [str(a) for a in host["external_addresses"]],
         "features": dict(sorted(host["features"].items())),
+        "flags": dict(sorted(host["flags"].items())),
         "rules": rules,
         "disabled_flows": [{"id": k, "reason": v} for k, v in sorted(disabled.items())],
         "warnings": sorted(set(warnings)),
     }
 
 
+def _reaches(flow, remote_side, host, role, resolver) -> bool:
+    """Whether the flow has anyone on its remote side for this host (a network always counts)."""
+    versions = catalog.side_versions(flow, remote_side)
+    for endpoint in flow[remote_side]:
+        if endpoint not in catalog.ROLES:
+            return True
+        sid = resolver.resolve(endpoint, flow, host, role, versions)[1]
+        if sid is not None and not resolver.is_empty(sid):
+            return True
+    return False
+
+
+def _setting_warnings(host, topology, resolver, applied, in_org_rule) -> list:
+    """Warnings about organisation settings as they affect this host."""
+    out = []
+    settings = topology["settings"]
+    if applied & {"cas2010-rpc-dynamic", "mbx2010-pf-rpc-dynamic"} and not settings.get("rpc_dynamic_ports"):
+        low, high = catalog.RPC_STATIC_RECOMMENDED
+        keys = ["rpc_client_access_port"] + (["address_book_port"] if "cas2010-rpc-dynamic" in applied else [])
+        for key in keys:
+            port = settings.get(key)
+            if port and not low <= int(port) <= high:
+                out.append(f"exchange_firewall_{key} {port} is outside {low}-{high}, the range the Exchange Best "
+                           "Practices Analyzer recommends for static RPC ports (gg191713), above the dynamic range "
+                           "6005-59530 the Client Access role sets")
+    if in_org_rule and host["version"] == "2010" and not topology.get("skype_in_org"):
+        skype = [h["name"] for h in resolver.by_role.get("skype_for_business", [])]
+        if skype:
+            out.append(f"the Lync/Skype for Business servers ({', '.join(skype)}) are not in the organisation rule: "
+                       "Exchange 2010's support statement (Understanding Client Access) covers Exchange servers and "
+                       "domain controllers only; add the flows they need with exchange_firewall_extra_flows")
+    return out
+
+
 def _add_flow(host, role, flow, direction, remote_side, topology, resolver, groups, warnings, used_flows):
     ports = _flow_ports(flow, topology, host)
     remote_names = flow[remote_side]
+    versions = catalog.side_versions(flow, remote_side)
     for endpoint in remote_names:
-        label, sid, obj = resolver.resolve(endpoint, flow, host, role)
+        label, sid, obj = resolver.resolve(endpoint, flow, host, role, versions)
         if sid is None:
             warnings.append(f"flow {flow['id']}: network '{endpoint}' is not declared in "
                             "exchange_firewall_networks, so no rule allows it")
@@ -478,7 +571,7 @@ def _rule(name, direction, protocol, ports, remote_object, labels, flow_ids, use
             if cite["url"] not in seen:
                 seen.add(cite["url"])
                 citation_ids.append(cite["id"])
-    return {
+    rule = {
         "name": name,
         "direction": direction,
         "protocol": protocol,
@@ -490,3 +583,8 @@ def _rule(name, direction, protocol, ports, remote_object, labels, flow_ids, use
         "citation_ids": citation_ids,
         "description": description,
     }
+    unverified = [f for f in flow_ids if not used_flows[f].get("verified", True)]
+    if unverified:
+        # Only on the rules that rest on an unverified flow (enabled by exchange_firewall_allow_unverified).
+        rule["unverified_flow_ids"] = unverified
+    return rule

@@ -128,12 +128,18 @@ def _side_key(endpoint: str, scope, member_key, witness_key):
     return witness_key if endpoint == "dag_witness" else member_key
 
 
-def flow_instances(topology: dict, flows: list, resolver, allow_unverified: bool) -> list:
-    """Every (flow, source sets, destination sets, ports) of the organisation."""
+def flow_instances(topology: dict, flows: list, resolver, allow_unverified) -> list:
+    """Every (flow, source sets, destination sets, ports) of the organisation.
+
+    ``allow_unverified``: True, False or the list of unverified flow ids to use.
+    """
     facing = set(topology["settings"]["internet_facing_networks"])
+    org_versions = set(topology.get("versions") or catalog.VERSIONS)
     out = []
     for flow in flows:
-        if flow["id"] == "org-support-rule" or (not flow["verified"] and not allow_unverified):
+        if flow["id"] == "org-support-rule" or not catalog.unverified_allowed(flow, allow_unverified):
+            continue
+        if not catalog.has_exchange_end(flow) and not org_versions.intersection(flow["versions"]):
             continue
         listening = "dst" if any(e in catalog.ROLES and catalog.ROLES[e]["managed"] for e in flow["dst"]) else "src"
         for key_a, key_b, dag in _scope_instances(flow, topology):
@@ -154,9 +160,10 @@ def flow_instances(topology: dict, flows: list, resolver, allow_unverified: bool
                         key = key_b if endpoint == "dag_witness" else key_a
                     else:
                         key = key_a
-                    feature = flow["feature"] if side == listening else None
-                    sets.append(resolver.resolve_key(endpoint, flow["versions"], flow["scope"], key,
-                                                     feature=feature, external=external and endpoint == "edge_transport"))
+                    toggles = tuple(catalog.toggles(flow)) if side == listening else ()
+                    sets.append(resolver.resolve_key(endpoint, catalog.side_versions(flow, side), flow["scope"], key,
+                                                     feature=toggles, flag=flow.get("host_flag"),
+                                                     external=external and endpoint == "edge_transport"))
                 sides[side] = [(sid, obj) for sid, obj in sets if not resolver.is_empty(sid)]
             if sides["src"] and sides["dst"]:
                 out.append((flow, sides["src"], sides["dst"], _ports(flow, topology, dag)))
@@ -164,14 +171,8 @@ def flow_instances(topology: dict, flows: list, resolver, allow_unverified: bool
 
 
 def _ports(flow: dict, topology: dict, dag) -> list:
-    setting = flow.get("port_setting")
-    if setting == "dag_replication_port" and dag is not None:
-        port = topology["dags"].get(dag, {}).get("replication_port")
-        if port:
-            return port
-    if setting == "rpc_dynamic_ports" and topology["settings"].get("rpc_dynamic_ports"):
-        return topology["settings"]["rpc_dynamic_ports"]
-    return flow["ports"]
+    port = topology["dags"].get(dag, {}).get("replication_port") if dag is not None else None
+    return catalog.ports_for(flow, topology["settings"], replication_port=port)
 
 
 def _services(protocol: str, ranges: list) -> list:
@@ -226,6 +227,8 @@ class _Firewall:
                     for to_zone in sorted(dst_split):
                         if from_zone == to_zone:
                             continue
+                        if not {n.version for n in src_split[from_zone]} & {n.version for n in dst_split[to_zone]}:
+                            continue  # an IPv4-only side and an IPv6-only side: no packet can match
                         if self._covered(src_split[from_zone], from_zone) and self._covered(dst_split[to_zone], to_zone):
                             # Both sides are organisation hosts: the support rule's "any" already allows it.
                             self.folded.setdefault((from_zone, to_zone), set()).add(flow["id"])
@@ -253,7 +256,7 @@ class _Firewall:
                                 crossing.setdefault((from_zone, to_zone), set()).add(flow["id"])
         for from_zone in zones:
             for to_zone in zones:
-                if from_zone == to_zone:
+                if from_zone == to_zone or not {n.version for n in split[from_zone]} & {n.version for n in split[to_zone]}:
                     continue
                 key = (from_zone, to_zone, self.part(org_sid, ORG, from_zone), self.part(org_sid, ORG, to_zone))
                 entry = self.policies.setdefault(key, {"services": {}, "flows": set()})
@@ -289,11 +292,15 @@ class _Firewall:
                 for cite in citations_of(used_flows[fid]):
                     if cite["id"] not in cite_ids:
                         cite_ids.append(cite["id"])
-            policies.append({
+            policy = {
                 "name": name, "from_zone": from_zone, "to_zone": to_zone, "source": [src], "destination": [dst],
                 "services": svc, "action": "allow", "flow_ids": flow_ids, "citation_ids": cite_ids,
                 "description": "; ".join(used_flows[f]["purpose"] for f in flow_ids),
-            })
+            }
+            unverified = [f for f in flow_ids if not used_flows[f].get("verified", True)]
+            if unverified:
+                policy["unverified_flow_ids"] = unverified
+            policies.append(policy)
         policies.sort(key=lambda p: (p["from_zone"], p["to_zone"], p["name"]))
         zones = {zone: {"interfaces": spec["interfaces"], "vrf": spec["vrf"],
                         "addresses": [_text(n) for n in spec["declared"]], "members": spec["members"]}

@@ -34,8 +34,18 @@ def _header(plan: dict, meta: dict, plan_sha256: str | None = None) -> list:
                      "; ".join(f"{md_code(k)} = {md_code(v)}" for k, v in sorted(changed.items())) or "none"))
     rows.append(("Outbound rules", "on" if settings["outbound"] else "off"))
     rows.append(("Intra-organisation traffic", md_code(settings["intra_org"])))
-    rows.append(("Unverified flows", "allowed" if settings["allow_unverified"] else "off"))
+    allow = settings["allow_unverified"]
+    if isinstance(allow, list):
+        rows.append(("Unverified flows", "only " + ", ".join(md_code(f) for f in allow)))
+    else:
+        rows.append(("Unverified flows", "allowed" if allow else "off"))
     return ["| | |", "|---|---|"] + [f"| {k} | {v} |" for k, v in rows]
+
+
+def _flow_list(entry) -> str:
+    """The flow ids of a rule or policy; those that rest on an unverified flow are marked."""
+    unverified = set(entry.get("unverified_flow_ids") or ())
+    return md(", ".join(f"{f} (unverified)" if f in unverified else f for f in entry["flow_ids"]))
 
 
 def _sources(citation_ids, citations) -> str:
@@ -54,15 +64,9 @@ def _object_ref(name, objects, index=None) -> str:
     return f"{md_code(name)} ({len(members)} hosts, listed under Address objects)"
 
 
-def _flow_ids(item, flows) -> str:
-    unverified = set(model.unverified_flows(item, flows))
-    return md(", ".join(f + (" (unverified)" if f in unverified else "") for f in item["flow_ids"]))
-
-
 def _host_section(name, host, plan, index=None) -> list:
     citations = plan["citations"]
     objects = plan["address_objects"]
-    flows = plan.get("flows") or {}
     facts = [f"roles: {md(', '.join(host['roles']))}", f"version: {md(host['version'] or '-')}",
              f"AD site: {md(host['ad_site'] or '-')}", f"DAG: {md(host['dag'] or '-')}"]
     if host.get("edge_site"):
@@ -75,10 +79,16 @@ def _host_section(name, host, plan, index=None) -> list:
         lines.append(
             f"| {md_code(rule['name'])} | {rule['direction']} | {rule['protocol']} | "
             f"{md(', '.join(rule['local_ports']) or 'any')} | {_object_ref(rule['remote_object'], objects, index)} | "
-            f"{md(rule['description'])} | {_flow_ids(rule, flows)} | "
+            f"{md(rule['description'])} | {_flow_list(rule)} | "
             f"{_sources(rule['citation_ids'], citations)} |")
     if host["disabled_flows"]:
-        closed = "; ".join(f"{md_code(d['id'])} ({md(d['reason'])})" for d in host["disabled_flows"])
+        reasons = plan.get("unverified_reasons", {})
+
+        def why(entry):
+            if entry["id"] in reasons and entry["reason"].startswith("unverified"):
+                return f"unverified: {reasons[entry['id']]}"
+            return entry["reason"]
+        closed = "; ".join(f"{md_code(d['id'])} ({md(why(d))})" for d in host["disabled_flows"])
         lines += ["", f"Not opened: {closed}."]
     for warning in host["warnings"]:
         lines += ["", f"> Warning: {md(warning)}"]
@@ -106,7 +116,7 @@ def _firewall_section(name, firewall, plan) -> list:
             f"| {md_code(policy['name'])} | {md_code(policy['from_zone'])} | {md_code(policy['to_zone'])} | "
             f"{', '.join(md_code(o) for o in policy['source'])} | "
             f"{', '.join(md_code(o) for o in policy['destination'])} | {md(svc)} | "
-            f"{md(policy.get('description', ''))} | {_flow_ids(policy, plan.get('flows') or {})} | "
+            f"{md(policy.get('description', ''))} | {_flow_list(policy)} | "
             f"{_sources(policy.get('citation_ids', []), citations)} |")
     for warning in firewall.get("warnings", []):
         lines += ["", f"> Warning: {md(warning)}"]
@@ -212,6 +222,15 @@ def render(plan: dict, meta: dict | None = None, plan_sha256: str | None = None)
         f"{counts['policies']} policies; {counts['objects']} address objects; {counts['unverified_rules']} rules "
         "carry unverified flows.",
     ]
+    unverified = sorted({f for host in plan["hosts"].values() for r in host["rules"]
+                         for f in r.get("unverified_flow_ids") or ()} |
+                        {f for fw in plan.get("network_firewalls", {}).values() for p in fw.get("policies", [])
+                         for f in p.get("unverified_flow_ids") or ()})
+    if unverified:
+        reasons = plan.get("unverified_reasons", {})
+        lines += ["", "Flows marked (unverified) rest on a fact no Microsoft page states for that version; they are "
+                  "in the plan because exchange_firewall_allow_unverified enables them:", ""]
+        lines += [f"- {md_code(f)}: {md(reasons.get(f) or 'no Microsoft source')}" for f in unverified]
     lines += _changes_section(plan)
     lines += ["", "## Hosts", "",
               "| Host | Platform | Roles | Version | AD site | DAG | Rules |",

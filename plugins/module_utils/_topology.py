@@ -48,8 +48,16 @@ SETTING_DEFAULTS = {
     "internet_facing_networks": list(catalog.DEFAULT_INTERNET_FACING),
     "rule_prefix": "exfw",
     "rpc_dynamic_ports": None,
+    "rpc_client_access_port": None,
+    "address_book_port": None,
+    "um_startup_mode": None,
+    # Read by the controller-side planner before the topology (plugin_utils/_planner.py).
+    "resolve_addresses": False,
 }
-BOOL_SETTINGS = ("outbound", "allow_unverified", "allow_intra_org_filtering")
+BOOL_SETTINGS = ("outbound", "allow_intra_org_filtering")
+_INTERNAL_EXCHANGE = frozenset(("mailbox", "client_access", "hub_transport", "unified_messaging"))
+# Exchange 2010 static RPC ports (S18/S19): the MSExchangeRPC "TCP/IP Port" and MSExchangeAB "RpcTcpPort".
+STATIC_RPC_SETTINGS = ("rpc_client_access_port", "address_book_port")
 INTRA_ORG_CHOICES = ("allow_all", "per_port")
 PROTOCOLS = ("tcp", "udp")
 _NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,30}$")
@@ -58,7 +66,7 @@ _FLOW_ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,62}$")
 RESERVED_NETWORKS = ("organisation",)
 
 HOST_VARS = ("roles", "version", "ad_site", "dag", "edge_site", "addresses", "external_addresses", "features",
-             "zones", "network_default_action")
+             "zones", "network_default_action") + catalog.HOST_FLAGS
 # Key under which a host's other exchange_firewall_* variable names may be passed (names only).
 OTHER_NAMES = "__exchange_firewall_names__"
 # Variables read by the roles and playbooks, not by the planner (the planner reads 'provider' of
@@ -66,7 +74,7 @@ OTHER_NAMES = "__exchange_firewall_names__"
 CONTROLLER_VARS = ("mode", "output_dir", "flows_include", "flows_exclude", "plan", "provider", "purge",
                    "firewalld_zone", "firewalld_bind_sources", "firewalld_install", "management_ports",
                    "windows_group", "windows_harden_setup_rules", "windows_management_ports", "windows_scripts",
-                   "network_state", "nftables_management_objects", "fortios_vdom", "fortios_policyid_base",
+                   "network_state", "fortios_vdom", "fortios_policyid_base",
                    "panos_provider",
                    # reports, drift audit and live verification
                    "previous_plan", "report_template", "audit_fail_on_drift", "verify_sources", "verify_timeout",
@@ -141,6 +149,15 @@ def _settings(settings: dict) -> dict:
     if out["rpc_dynamic_ports"] is not None:
         out["rpc_dynamic_ports"] = errors.run(parse_ports, out["rpc_dynamic_ports"], "organisation",
                                               VAR + "rpc_dynamic_ports")
+    out["allow_unverified"] = errors.run(_allow_unverified, out["allow_unverified"], default=False)
+    before = len(errors.errors)
+    for key in STATIC_RPC_SETTINGS:
+        if out[key] is not None:
+            out[key] = errors.run(_static_rpc_port, key, out[key])
+    if len(errors.errors) == before:
+        errors.run(_check_static_rpc, out)
+    if out["um_startup_mode"] is not None:
+        out["um_startup_mode"] = errors.run(_um_startup_mode, out["um_startup_mode"])
     features = out["features"]
     for name in sorted(features):
         if name not in catalog.FEATURES:
@@ -150,6 +167,69 @@ def _settings(settings: dict) -> dict:
                                         default=catalog.FEATURES[name]["default"])
     errors.check()
     return out
+
+
+def _allow_unverified(value):
+    """true/false (every unverified flow, or none), or a list of the unverified flow ids to enable."""
+    variable = VAR + "allow_unverified"
+    if not isinstance(value, list):
+        try:
+            return to_bool(value, "organisation", variable)
+        except PlanError:
+            raise PlanError("organisation", variable, "must be true, false or a list of unverified flow ids, "
+                            f"got {value!r}") from None
+    errors = Collector()
+    known = {f["id"]: f for f in catalog.FLOWS}
+    unverified = sorted(fid for fid, f in known.items() if not f["verified"])
+    out = set()
+    for item in value:
+        if not isinstance(item, str):
+            errors.errors.append(PlanError("organisation", variable, f"must list flow ids (strings), got {item!r}"))
+        elif item not in known:
+            close = difflib.get_close_matches(item, unverified, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else " (see the catalog's unverified flows)"
+            errors.errors.append(PlanError("organisation", variable, f"unknown flow id {item!r}{hint}"))
+        elif known[item]["verified"]:
+            errors.errors.append(PlanError("organisation", variable, f"flow {item!r} is verified, it is always "
+                                           "planned; list only unverified flows"))
+        else:
+            out.add(item)
+    errors.check()
+    return sorted(out) or False
+
+
+def _static_rpc_port(key: str, value) -> str:
+    variable = VAR + key
+    if isinstance(value, (list, dict, bool)):
+        raise PlanError("organisation", variable, f"must be one TCP port, got {value!r}")
+    ports = parse_ports([value], "organisation", variable)
+    if "-" in ports[0]:
+        raise PlanError("organisation", variable, f"must be one TCP port, not a range, got {value!r}")
+    low, high = catalog.RPC_STATIC_LIMITS
+    if not low <= int(ports[0]) <= high:
+        raise PlanError("organisation", variable, f"port {ports[0]} is outside {low}-{high}, which the Exchange Best "
+                        "Practices Analyzer reports as an error (gg191713)")
+    return ports[0]
+
+
+def _check_static_rpc(out: dict) -> None:
+    rpc, book = (out[k] for k in STATIC_RPC_SETTINGS)
+    if rpc is None and book is None:
+        return
+    if rpc is None or book is None:
+        missing = "rpc_client_access_port" if rpc is None else "address_book_port"
+        raise _org(missing, "set it too: with only one static port the other service (RPC Client Access or "
+                   "Address Book) still uses the dynamic RPC range, so the range would stay open")
+    if rpc == book:
+        raise _org("address_book_port", f"must differ from exchange_firewall_rpc_client_access_port ({rpc}): the "
+                   "RPC Client Access and Address Book services cannot listen on one port")
+
+
+def _um_startup_mode(value) -> str:
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text not in catalog.UM_STARTUP_MODES:
+        raise _org("um_startup_mode", f"must be TCP, TLS or Dual (Set-UMService -UMStartupMode), got {value!r}")
+    return text
 
 
 def _networks(raw: dict, internet_facing: list) -> dict:
@@ -272,9 +352,11 @@ def _features(host, hvars, version, has_edge, allow_unverified, org, settings) -
                 raise PlanError(where, f"{VAR}features.{name}", f"'{name}' does not exist in "
                                 f"{catalog.VERSION_LABELS[version]} (only {', '.join(versions)}); remove it or set false")
             value = False
-        if value and explicit and spec.get("unverified_only") and not allow_unverified:
+        if value and explicit and spec.get("unverified_only") and not any(
+                catalog.unverified_allowed(f, allow_unverified) for f in catalog.FLOWS if f["feature"] == name):
             raise PlanError(where, f"{VAR}features.{name}", f"'{name}' relies only on unverified flows; it conflicts "
-                            "with exchange_firewall_allow_unverified: false (set that to true to accept them)")
+                            "with exchange_firewall_allow_unverified (set that to true, or list the flows, to "
+                            "accept them)")
         out[name] = value
     return out
 
@@ -371,7 +453,48 @@ def _host_entry(host, hvars, role_list, cfg, settings, has_edge) -> dict:
                                   settings)
     if entry["dag"] is not None and "mailbox" not in role_list:
         raise _host(host, "dag", "only Mailbox servers can be DAG members")
+    entry["flags"] = _host_flags(host, hvars, entry, settings)
     return entry
+
+
+# Why a host cannot carry a host flag (None: it can).
+def _public_folders_refusal(entry) -> str | None:
+    if "mailbox" in entry["roles"] and entry["version"] == "2010":
+        return None
+    return ("only Exchange 2010 Mailbox servers hold public folder databases that Outlook reaches over RPC; from "
+            "Exchange 2013 on, public folders are mailboxes reached through the Client Access services")
+
+
+def _hybrid_transport_refusal(entry) -> str | None:
+    roles, version = set(entry["roles"]), entry["version"]
+    if "edge_transport" in roles or ("mailbox" in roles and version in catalog.MODERN) or \
+            ("client_access" in roles and version == "2013") or ("hub_transport" in roles and version == "2010"):
+        return None
+    return ("only the servers that can host the hybrid Send and Receive connectors can: Edge Transport servers, "
+            "Exchange 2016/2019 Mailbox, Exchange 2013 Client Access and Exchange 2010 Hub Transport servers")
+
+
+_FLAG_CHECKS = {"public_folders": _public_folders_refusal, "hybrid_transport": _hybrid_transport_refusal}
+
+
+def _host_flags(host, hvars, entry, settings) -> dict:
+    """Host flags: True/False as set, None when unset. A flag set organisation-wide applies to the hosts
+    that can carry it; set on a host that cannot, it is an error."""
+    flags = {}
+    for name in catalog.HOST_FLAGS:
+        raw = hvars.get(VAR + name)
+        if raw is None:
+            flags[name] = None
+            continue
+        where = _where(host, {name: raw}, name, settings)
+        value = to_bool(raw, where, VAR + name)
+        refusal = _FLAG_CHECKS[name](entry)
+        if value and refusal:
+            if where != "organisation":
+                raise _host(host, name, refusal)
+            value = False
+        flags[name] = value
+    return flags
 
 
 def build(groups: dict, hostvars: dict, settings: dict | None = None) -> dict:
@@ -408,6 +531,8 @@ def _build(groups: dict, hostvars: dict, settings: dict | None) -> dict:
             hosts[host] = entry
     errors.check()
 
+    errors.run(_check_coexistence, hosts)
+    errors.check()
     errors.run(_check_sites_and_dags, hosts, cfg)
     errors.run(_check_unique_addresses, hosts)
     errors.run(_check_extra_flow_targets, extra_flows)
@@ -427,6 +552,10 @@ def _build(groups: dict, hostvars: dict, settings: dict | None) -> dict:
             if spec is not None:
                 firewalls[host] = spec
     errors.check()
+    _default_hybrid_transport(hosts)
+    for entry in hosts.values():
+        entry["flags"]["public_folders"] = bool(entry["flags"]["public_folders"])
+    versions = sorted({h["version"] for h in hosts.values() if h["version"]}, key=catalog.VERSIONS.index)
     return {
         "hosts": hosts,
         "networks": networks,
@@ -434,7 +563,34 @@ def _build(groups: dict, hostvars: dict, settings: dict | None) -> dict:
         "dags": _dag_table(hosts, cfg),
         "extra_flows": extra_flows,
         "firewalls": firewalls,
+        "versions": versions,
+        # S2/S3 (2013 and later) put Lync/Skype for Business servers under the support rule; S1-CA (2010) does not.
+        "skype_in_org": any(h["version"] != "2010" for h in hosts.values() if set(h["roles"]) & _INTERNAL_EXCHANGE),
     }
+
+
+def _default_hybrid_transport(hosts: dict) -> None:
+    """The servers hosting the hybrid connectors: those flagged, else the Edge servers, else every server
+    that can host them (S10: "On-premises Exchange Servers configured to host receive connectors ... in the
+    Hybrid Configuration wizard"; S38: Edge servers "that won't handle hybrid transport" need nothing)."""
+    flags = {name: h["flags"]["hybrid_transport"] for name, h in hosts.items()}
+    chosen = any(flags.values())
+    edges = any("edge_transport" in h["roles"] for h in hosts.values())
+    for name, entry in hosts.items():
+        value = flags[name]
+        if value is None and not chosen:
+            value = _hybrid_transport_refusal(entry) is None and (not edges or "edge_transport" in entry["roles"])
+        entry["flags"]["hybrid_transport"] = bool(value)
+
+
+def _check_coexistence(hosts: dict) -> None:
+    """S2: "coexistance with Exchange 2010 isn't supported in Exchange 2019" (SE is treated as 2019)."""
+    old = sorted(h for h, e in hosts.items() if e["version"] == "2010")
+    new = sorted(h for h, e in hosts.items() if e["version"] in ("2019", "se"))
+    if old and new:
+        raise _host(old[0], "version", f"Exchange 2010 cannot coexist with Exchange 2019 or Subscription Edition "
+                    f"(host '{new[0]}' is {hosts[new[0]]['version']}): Microsoft's port page says \"coexistance with "
+                    "Exchange 2010 isn't supported in Exchange 2019\"")
 
 
 def _check_sites_and_dags(hosts: dict, cfg: dict) -> None:
@@ -451,10 +607,17 @@ def _check_sites_and_dags(hosts: dict, cfg: dict) -> None:
             if len(sites) != 1:
                 errors.errors.append(_host(host, "edge_site", "set the AD site this Edge is subscribed to "
                                            f"(the inventory has {len(sites)} sites with transport servers)"))
-            else:
-                entry["edge_site"] = next(iter(sites))
+                continue
+            entry["edge_site"] = next(iter(sites))
         elif site not in sites:
             errors.errors.append(_host(host, "edge_site", f"no Mailbox or Hub Transport server in AD site {site!r}"))
+            continue
+        peers = _EDGE_PEERS.get(entry["version"], _EDGE_PEERS["2016"])
+        if not any((role, h["version"]) in peers for h in hosts.values() if h["ad_site"] == entry["edge_site"]
+                   for role in h["roles"]):
+            errors.errors.append(_host(host, "edge_site", f"AD site {entry['edge_site']!r} has no transport server an "
+                                       f"{catalog.VERSION_LABELS[entry['version']]} Edge can be subscribed to ("
+                                       f"{_peer_text(peers)})"))
     dags = cfg["dags"]
     for host, entry in hosts.items():
         if entry["dag"] is not None and entry["dag"] not in dags:
@@ -462,6 +625,20 @@ def _check_sites_and_dags(hosts: dict, cfg: dict) -> None:
     for name, spec in dags.items():
         errors.run(_check_dag, str(name), spec, hosts)
     errors.check()
+
+
+# The transport servers an Edge of each version can be subscribed to (Microsoft's supported combinations):
+# 2010 Edge: 2010 Hub (S1), 2013 Mailbox (S3), 2016 Mailbox (S2, S39; not 2019: S2);
+# 2013 Edge: 2010 Hub (S40), 2013 and later Mailbox (S3); 2016 and later Edge: 2013 and later Mailbox.
+_EDGE_PEERS = {
+    "2010": {("hub_transport", "2010"), ("mailbox", "2013"), ("mailbox", "2016")},
+    "2013": {("hub_transport", "2010")} | {("mailbox", v) for v in catalog.FROM_2013},
+    "2016": {("mailbox", v) for v in catalog.FROM_2013},
+}
+
+
+def _peer_text(peers) -> str:
+    return ", ".join(f"{catalog.ROLE_NAMES[role][:-1]} {version}" for role, version in sorted(peers))
 
 
 def _check_dag(name: str, spec, hosts: dict) -> None:
@@ -588,6 +765,8 @@ def _extra_flow(index, item, networks, known_ids, seen) -> dict:
         "id": fid, "versions": [str(v) for v in versions], "src": ends["src"], "dst": ends["dst"],
         "protocol": protocol, "ports": ports, "feature": feature, "scope": scope, "internal": internal,
         "verified": True, "port_setting": None, "purpose": purpose.strip(), "cite": [],
+        "requires": [], "host_flag": None, "unverified_reason": None, "unverified_warning": None,
+        "src_versions": None, "dst_versions": None,
         "citation": {"title": citation.get("title", "Site-specific flow (user supplied)"), "url": url},
         "note": "user supplied", "user": True,
     }

@@ -10,13 +10,17 @@ runs topology -> engine.
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 import re
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 
+from ansible_collections.exchange.firewall.plugins.module_utils import _catalog as catalog
 from ansible_collections.exchange.firewall.plugins.module_utils import _engine as engine
 from ansible_collections.exchange.firewall.plugins.module_utils import _topology as topology
+from ansible_collections.exchange.firewall.plugins.module_utils._inputs import Collector, to_bool
 from ansible_collections.exchange.firewall.plugins.module_utils._topology import PlanError
 
 PREFIX = "exchange_firewall_"
@@ -140,8 +144,75 @@ def non_default_settings(settings: dict) -> dict:
     return out
 
 
-def build_plan(groups, hostvars: dict, settings: dict) -> dict:
+def _is_ip(text) -> bool:
+    try:
+        ipaddress.ip_address(str(text))
+    except ValueError:
+        return False
+    return True
+
+
+def _addressed_hosts(groups: dict, hostvars: dict, settings: dict) -> set:
+    """The hosts whose addresses the plan uses: members of a role's groups, hosts with explicit
+    roles, and hosts a network firewall's zones name (directly or through a group)."""
+    role_groups = {role: [spec["group"]] for role, spec in catalog.ROLES.items()}
+    custom = _get(settings, "role_groups")
+    if isinstance(custom, dict):
+        role_groups.update({role: group if isinstance(group, list) else [group] for role, group in custom.items()})
+    hosts = {host for names in role_groups.values() for group in names if isinstance(group, str)
+             for host in groups.get(group, [])}
+    for host, hvars in hostvars.items():
+        if hvars.get(PREFIX + "roles"):
+            hosts.add(host)
+        zones = hvars.get(PREFIX + "zones")
+        for spec in (zones.values() if isinstance(zones, dict) else []):
+            if isinstance(spec, dict):
+                hosts.update(h for h in (spec.get("hosts") or []) if isinstance(h, str))
+                hosts.update(h for g in (spec.get("groups") or []) if isinstance(g, str) for h in groups.get(g, []))
+    return hosts
+
+
+def resolve_addresses(groups: dict, hostvars: dict, settings: dict, lookup=socket.getaddrinfo) -> tuple:
+    """With exchange_firewall_resolve_addresses, the addresses of hosts known only by name.
+
+    A host without exchange_firewall_addresses whose ansible_host (or, without one, inventory
+    name) is not an IP address gets every A and AAAA record of that name, resolved here on the
+    controller, as its exchange_firewall_addresses. Returns (hostvars, {host: {name, addresses}});
+    the inputs are not changed. Off (the default), nothing is resolved: the plan then depends on
+    the inventory alone.
+    """
+    enabled = to_bool(_get(settings, "resolve_addresses") or False, "organisation", PREFIX + "resolve_addresses")
+    if not enabled:
+        return hostvars, {}
+    out, resolved, errors = dict(hostvars), {}, Collector()
+    for host in sorted(_addressed_hosts(groups, hostvars, settings)):
+        hvars = hostvars.get(host, {})
+        name = hvars.get("ansible_host", host)
+        if hvars.get(PREFIX + "addresses") is not None or not isinstance(name, str) or _is_ip(name):
+            continue
+        try:
+            records = lookup(name, None, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError) as exc:
+            errors.errors.append(PlanError(f"host '{host}'", PREFIX + "addresses", f"ansible_host {name!r} does not "
+                                           f"resolve on the controller ({getattr(exc, 'strerror', None) or exc}); "
+                                           "set exchange_firewall_addresses"))
+            continue
+        addresses = {ipaddress.ip_address(r[4][0].split("%", 1)[0]) for r in records
+                     if r[0] in (socket.AF_INET, socket.AF_INET6)}
+        if not addresses:
+            errors.errors.append(PlanError(f"host '{host}'", PREFIX + "addresses",
+                                           f"ansible_host {name!r} has no A or AAAA record"))
+            continue
+        ordered = [str(a) for a in sorted(addresses, key=lambda a: (a.version, a))]
+        out[host] = dict(hvars, **{PREFIX + "addresses": ordered})
+        resolved[host] = {"name": name, "addresses": ordered}
+    errors.check()
+    return out, resolved
+
+
+def build_plan(groups, hostvars: dict, settings: dict, lookup=socket.getaddrinfo) -> dict:
     """groups/hostvars/settings as plain dicts -> the plan. Raises PlanError on bad input."""
+    hostvars, resolved = resolve_addresses(groups, hostvars, settings, lookup)
     topo = topology.build(groups, hostvars, settings)
     include, exclude = None, None
     if _get(settings, "flows_include") or _get(settings, "flows_exclude"):
@@ -149,6 +220,9 @@ def build_plan(groups, hostvars: dict, settings: dict) -> dict:
         include = _select(_get(settings, "flows_include"), candidates, "flows_include")
         exclude = _select(_get(settings, "flows_exclude"), candidates, "flows_exclude")
     plan = engine.plan(topo, include, exclude)
+    if resolved:
+        # Which addresses came from DNS (and from which name), for the reviewer.
+        plan["resolved_addresses"] = resolved
     plan["inventory_hosts"] = inventory_hosts(topo)
     return plan
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 import os
@@ -100,9 +101,12 @@ class Lab:
 
 
 def worker_tag(request) -> tuple[str, int]:
+    """Unique per checkout, test module and xdist worker: two checkouts (or two workers) never share
+    a state directory or a veth name."""
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     index = int(worker[2:]) if worker.startswith("gw") and worker[2:].isdigit() else 0
-    return f"{request.module.__name__[-6:].replace('_', '')}{index}", index + (10 if "playbook" in request.module.__name__ else 0)
+    checkout = hashlib.sha1(f"{ROOT}:{request.module.__name__}".encode()).hexdigest()[:6]
+    return f"{checkout}{index}", index + (10 if "playbook" in request.module.__name__ else 0)
 
 
 def require_root():

@@ -127,6 +127,17 @@ BAD = [
      "organisation: exchange_firewall_intra_org: 'per_port' filters traffic inside the organisation"),
     ("missing-group", lambda c, o: o.update(exchange_firewall_role_groups={"mailbox": "exch_mbx"}),
      "organisation: exchange_firewall_role_groups.mailbox: group 'exch_mbx' is not in the inventory"),
+    ("allow-unverified-unknown-id", lambda c, o: o.update(exchange_firewall_allow_unverified=["witness-smb-2011"]),
+     "organisation: exchange_firewall_allow_unverified: unknown flow id 'witness-smb-2011' (did you mean "
+     "'witness-smb-2010'?)"),
+    ("public-folders-on-2019", lambda c, o: _mbx(c)["ex01"].update(exchange_firewall_public_folders=True),
+     "host 'ex01': exchange_firewall_public_folders: only Exchange 2010 Mailbox servers hold public folder"),
+    ("um-startup-mode", lambda c, o: o.update(exchange_firewall_um_startup_mode="SIPS"),
+     "organisation: exchange_firewall_um_startup_mode: must be TCP, TLS or Dual"),
+    ("rpc-port-alone", lambda c, o: o.update(exchange_firewall_rpc_client_access_port=59531),
+     "organisation: exchange_firewall_address_book_port: set it too"),
+    ("edge-2010-with-2019", lambda c, o: c["exchange_edge"]["hosts"]["edge01"].update(exchange_firewall_version="2010"),
+     "host 'edge01': exchange_firewall_version: Exchange 2010 cannot coexist with Exchange 2019"),
 ]
 
 
@@ -180,7 +191,7 @@ def test_the_collection_builds_installs_and_plans_from_the_installed_copy(tmp_pa
     build = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "build", "--output-path", str(tmp_path)],
                            cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert build.returncode == 0, build.stdout + build.stderr
-    tarball = tmp_path / "exchange-firewall-1.0.0.tar.gz"
+    (tarball,) = tmp_path.glob("exchange-firewall-*.tar.gz")
     install = subprocess.run([str(BIN / "ansible-galaxy"), "collection", "install", "--force", "--no-deps",
                               str(tarball), "-p", str(tmp_path / "installed")],
                              cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False)

@@ -1,7 +1,8 @@
 """Test hosts as Linux network namespaces, some running their own firewalld and D-Bus.
 
     netns.py up TOPOLOGY.json     bring every namespace and link up (idempotent: down first)
-    netns.py down TOPOLOGY.json   stop every process started by `up` and remove the namespaces
+    netns.py down TOPOLOGY.json   stop every process in the namespaces (those started by `up`, and any
+                                  other, such as TCP listeners) and remove the namespaces
     netns.py exec TOPOLOGY.json NAME -- CMD...   run a command inside a namespace
 
 A firewalld host is `setsid unshare --net --mount --propagation private` running a small shell
@@ -203,8 +204,33 @@ def _kill(pid: int) -> None:
             time.sleep(0.05)
 
 
+def _netns_id(pid: int):
+    try:
+        return os.readlink(f"/proc/{pid}/ns/net")
+    except OSError:
+        return None
+
+
+def _processes_inside(anchors) -> list:
+    """PIDs of the processes that live in the network namespaces of these anchors (not the anchors).
+
+    Listeners and other helpers started with `exec` in a new session (setsid) are not in the
+    anchor's session; they are found by their network namespace, which only this lab uses.
+    """
+    own = _netns_id(os.getpid())
+    namespaces = {_netns_id(pid) for pid in anchors} - {None, own}
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and int(entry.name) not in anchors and _netns_id(int(entry.name)) in namespaces:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
 def down(topo: dict) -> None:
     root = Path(topo["state_dir"])
+    anchors = {anchor(root / name) for name in topo["hosts"] if (root / name / "anchor.pid").exists()}
+    for pid in _processes_inside(anchors):
+        _kill(pid)
     for name in sorted(topo["hosts"]):
         state = root / name
         for pidfile in ("firewalld.pid", "dbus.pid", "anchor.pid"):

@@ -13,15 +13,27 @@ mkdir -p "$dest"
   (cd "$here" && xargs -0 cp --parents -t "$dest")
 # ansible-test bootstraps pip in its helper venvs with a get-pip script it downloads from a host
 # this network does not reach; a stand-in installs the same pip release from the package index.
+# The pip release is the one this ansible-test pins (23.1.2 up to core 2.17, 24.2 from 2.18 on).
+pip_version=$("$venv/bin/python" - <<'PY'
+import re
+from pathlib import Path
+
+import ansible_test
+
+source = (Path(ansible_test.__file__).parent / "_internal" / "python_requirements.py").read_text()
+print(re.search(r"default_packages = dict\(\s*pip='([0-9.]+)'", source).group(1))
+PY
+)
 cache=$HOME/.ansible/test/cache
-if [ ! -s "$cache/get_pip_24_2.py" ]; then
+standin=$cache/get_pip_${pip_version//./_}.py
+if [ ! -s "$standin" ]; then
   mkdir -p "$cache"
-  cat > "$cache/get_pip_24_2.py" <<'PY'
+  cat > "$standin" <<PY
 import subprocess
 import sys
 
 subprocess.check_call([sys.executable, "-m", "ensurepip", "--default-pip"])
-subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "pip==24.2"])
+subprocess.check_call([sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "pip==$pip_version"])
 PY
 fi
 cd "$dest"

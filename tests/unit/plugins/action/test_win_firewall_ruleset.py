@@ -76,7 +76,7 @@ def run(store, check_mode=False, **args):
     task = SimpleNamespace(args=args, async_val=0, check_mode=check_mode, action="exchange.firewall.win_firewall_ruleset",
                            diff=True)
     connection = SimpleNamespace(_shell=SimpleNamespace(tmpdir=None))
-    action = ActionModule(task, connection, None, None, None)
+    action = ActionModule(task, connection, None, None, None, None)  # shared_loader_obj: required before 2.19
     action._execute_module = store
     return action.run(task_vars={})
 

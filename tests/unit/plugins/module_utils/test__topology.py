@@ -221,6 +221,57 @@ BAD_INPUT = [
      "organisation", "exchange_firewall_version", "unknown Exchange version '2019.0'"),
     ("external-address-on-a-mailbox", _set(("hv", "mbx1", "exchange_firewall_external_addresses"), ["198.51.100.9"]),
      "host 'mbx1'", "exchange_firewall_external_addresses", "only Edge Transport servers"),
+    # ---- the catalog truth pass: new settings and host variables ----
+    ("allow-unverified-unknown-id", _set(("s", "exchange_firewall_allow_unverified"), ["um2010-rpt"]),
+     "organisation", "exchange_firewall_allow_unverified", "unknown flow id 'um2010-rpt' (did you mean 'um2010-rtp'?)"),
+    ("allow-unverified-verified-id", _set(("s", "exchange_firewall_allow_unverified"), ["witness-smb"]),
+     "organisation", "exchange_firewall_allow_unverified", "flow 'witness-smb' is verified"),
+    ("allow-unverified-not-a-list", _set(("s", "exchange_firewall_allow_unverified"), {"um2010-rtp": True}),
+     "organisation", "exchange_firewall_allow_unverified", "must be true, false or a list of unverified flow ids"),
+    ("rpc-port-below-1024", _both(_set(("s", "exchange_firewall_rpc_client_access_port"), 135),
+                                  _set(("s", "exchange_firewall_address_book_port"), 59532)),
+     "organisation", "exchange_firewall_rpc_client_access_port", "port 135 is outside 1024-65535"),
+    ("rpc-port-range", _both(_set(("s", "exchange_firewall_rpc_client_access_port"), "59531-59532"),
+                             _set(("s", "exchange_firewall_address_book_port"), 59533)),
+     "organisation", "exchange_firewall_rpc_client_access_port", "must be one TCP port, not a range"),
+    ("rpc-port-not-a-port", _both(_set(("s", "exchange_firewall_rpc_client_access_port"), [59531]),
+                                  _set(("s", "exchange_firewall_address_book_port"), 59533)),
+     "organisation", "exchange_firewall_rpc_client_access_port", "must be one TCP port, got [59531]"),
+    ("rpc-port-without-address-book", _set(("s", "exchange_firewall_rpc_client_access_port"), 59531),
+     "organisation", "exchange_firewall_address_book_port", "set it too"),
+    ("address-book-without-rpc-port", _set(("s", "exchange_firewall_address_book_port"), 59532),
+     "organisation", "exchange_firewall_rpc_client_access_port", "set it too"),
+    ("rpc-and-address-book-same-port", _both(_set(("s", "exchange_firewall_rpc_client_access_port"), 59531),
+                                             _set(("s", "exchange_firewall_address_book_port"), "59531")),
+     "organisation", "exchange_firewall_address_book_port", "must differ from exchange_firewall_rpc_client_access_port"),
+    ("um-startup-mode", _set(("s", "exchange_firewall_um_startup_mode"), "SIP"),
+     "organisation", "exchange_firewall_um_startup_mode", "must be TCP, TLS or Dual"),
+    ("um-startup-mode-not-a-string", _set(("s", "exchange_firewall_um_startup_mode"), True),
+     "organisation", "exchange_firewall_um_startup_mode", "must be TCP, TLS or Dual"),
+    ("public-folders-on-2019", _set(("hv", "mbx1", "exchange_firewall_public_folders"), True),
+     "host 'mbx1'", "exchange_firewall_public_folders", "only Exchange 2010 Mailbox servers hold public folder"),
+    ("public-folders-not-bool", _both(_set(("hv", "mbx1", "exchange_firewall_version"), "2010"),
+                                      _set(("hv", "mbx2", "exchange_firewall_version"), "2010"),
+                                      _set(("hv", "mbx1", "exchange_firewall_public_folders"), "maybe")),
+     "host 'mbx1'", "exchange_firewall_public_folders", "must be true or false, got 'maybe'"),
+    ("hybrid-transport-on-witness", _set(("hv", "wit", "exchange_firewall_hybrid_transport"), True),
+     "host 'wit'", "exchange_firewall_hybrid_transport", "only the servers that can host the hybrid"),
+    ("hybrid-transport-on-2013-mailbox", _both(_set(("hv", "mbx1", "exchange_firewall_version"), "2013"),
+                                               _set(("hv", "mbx2", "exchange_firewall_version"), "2013"),
+                                               _set(("hv", "mbx1", "exchange_firewall_hybrid_transport"), True)),
+     "host 'mbx1'", "exchange_firewall_hybrid_transport", "Exchange 2013 Client Access"),
+    ("exchange-2010-with-2019", _set(("hv", "mbx2", "exchange_firewall_version"), "2010"),
+     "host 'mbx2'", "exchange_firewall_version", "Exchange 2010 cannot coexist with Exchange 2019"),
+    ("edge-2010-with-2019", _add_host("edge1", "exchange_edge", {"ansible_host": "172.16.0.10",
+                                                                 "exchange_firewall_version": "2010"}),
+     "host 'edge1'", "exchange_firewall_version", "Exchange 2010 cannot coexist with Exchange 2019"),
+    ("edge-2016-with-2010-hubs-only", _both(
+        _set(("hv", "mbx1", "exchange_firewall_version"), "2010"), _set(("hv", "mbx2", "exchange_firewall_version"), "2010"),
+        _add_host("edge1", "exchange_edge", {"ansible_host": "172.16.0.10", "exchange_firewall_version": "2016"})),
+     "host 'edge1'", "exchange_firewall_edge_site", "has no transport server an Exchange Server 2016 Edge can be "
+     "subscribed to"),
+    ("misspelt-host-flag", _set(("hv", "mbx1", "exchange_firewall_public_folder"), True),
+     "host 'mbx1'", "exchange_firewall_public_folder", "did you mean exchange_firewall_public_folders?"),
 ]
 
 
@@ -233,6 +284,52 @@ def test_bad_input_gives_one_clear_error(case, mutation, where, variable, fragme
     assert info.value.variable == variable
     assert str(info.value).startswith(f"{where}: {variable}: ")
     assert fragment in str(info.value)
+
+
+def test_new_settings_are_read_and_normalised():
+    groups, hostvars, settings = small_org()
+    for h in ("mbx1", "mbx2"):
+        hostvars[h]["exchange_firewall_version"] = "2010"
+    hostvars["mbx1"]["exchange_firewall_public_folders"] = "yes"
+    settings.update({"exchange_firewall_rpc_client_access_port": "59531", "exchange_firewall_address_book_port": 59532,
+                     "exchange_firewall_um_startup_mode": "Dual",
+                     "exchange_firewall_allow_unverified": ["witness-smb-2010", "um2010-rtp", "um2010-rtp"]})
+    topo = build(groups, hostvars, settings)
+    assert topo["settings"]["rpc_client_access_port"] == "59531" and topo["settings"]["address_book_port"] == "59532"
+    assert topo["settings"]["um_startup_mode"] == "dual"
+    assert topo["settings"]["allow_unverified"] == ["um2010-rtp", "witness-smb-2010"]
+    assert topo["hosts"]["mbx1"]["flags"] == {"public_folders": True, "hybrid_transport": False}
+    assert topo["hosts"]["mbx2"]["flags"]["public_folders"] is False
+    assert topo["versions"] == ["2010"] and topo["skype_in_org"] is False
+    settings["exchange_firewall_allow_unverified"] = []
+    assert build(groups, hostvars, settings)["settings"]["allow_unverified"] is False
+
+
+def test_hybrid_transport_defaults_and_organisation_wide_value():
+    """Default: the Edge servers if there are any, else every server that can host the hybrid connectors; a
+    value set organisation-wide applies to the hosts that can carry it (and is no error on the others)."""
+    groups, hostvars, settings = small_org()
+    topo = build(groups, hostvars, settings)
+    assert [h for h, e in sorted(topo["hosts"].items()) if e["flags"]["hybrid_transport"]] == ["mbx1", "mbx2"]
+    for host in hostvars.values():
+        host["exchange_firewall_hybrid_transport"] = True
+    settings["exchange_firewall_hybrid_transport"] = True
+    topo = build(groups, hostvars, settings)
+    assert topo["hosts"]["wit"]["flags"]["hybrid_transport"] is False
+    assert topo["hosts"]["mbx1"]["flags"]["hybrid_transport"] is True
+
+
+def test_all_errors_of_the_new_settings_are_reported_at_once():
+    groups, hostvars, settings = small_org()
+    settings["exchange_firewall_um_startup_mode"] = "SIP"
+    settings["exchange_firewall_allow_unverified"] = ["nope"]
+    settings["exchange_firewall_rpc_client_access_port"] = 80
+    with pytest.raises(PlanError) as info:
+        build(groups, hostvars, settings)
+    text = str(info.value)
+    assert text.startswith("3 problems in the inventory:")
+    for variable in ("allow_unverified", "rpc_client_access_port", "um_startup_mode"):
+        assert f"exchange_firewall_{variable}:" in text
 
 
 def test_every_problem_of_a_run_is_reported_at_once():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.testing import patch_module_args
+from helpers import patch_module_args
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _nftables as nft
 from ansible_collections.exchange.firewall.plugins.modules import nftables_ruleset
