@@ -81,8 +81,7 @@ def build(plan: dict, max_groups: int = MAX_GROUPS, max_firewalls: int = MAX_FIR
 
     Each edge: {src, dst, label, kind: rule|policy, unverified: bool, rules: [names]}; sorted.
     """
-    index = plan.get("inventory_hosts") or {h: {"roles": e["roles"], "ad_site": e.get("ad_site")}
-                                            for h, e in plan["hosts"].items()}
+    index = model.known_hosts(plan)
     objects = model.all_objects(plan)
     flows = plan.get("flows") or {}
     ids = _Ids()

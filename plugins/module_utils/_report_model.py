@@ -36,13 +36,20 @@ def is_any(addresses) -> bool:
     return len(addresses) <= 2 and set(addresses) in ANY
 
 
+def known_hosts(plan: dict) -> dict:
+    """{host: {roles, ad_site, addresses, external_addresses}}: the planned hosts and their peers
+    (the hosts without a rule set of their own, such as domain controllers)."""
+    out = {h: {"roles": e.get("roles") or [], "ad_site": e.get("ad_site"), "addresses": e.get("addresses") or [],
+               "external_addresses": e.get("external_addresses") or []} for h, e in (plan.get("peer_hosts") or {}).items()}
+    for host, entry in plan.get("hosts", {}).items():
+        out[host] = {"roles": entry.get("roles") or [], "ad_site": entry.get("ad_site"),
+                     "addresses": entry.get("addresses") or [], "external_addresses": entry.get("external_addresses") or []}
+    return out
+
+
 def host_addresses(plan: dict) -> dict:
-    """{host: [addresses]} of every host the plan knows (its inventory index, else its rule-set hosts)."""
-    index = plan.get("inventory_hosts")
-    if index:
-        return {h: list(e.get("addresses") or []) + list(e.get("external_addresses") or []) for h, e in index.items()}
-    return {h: list(e.get("addresses") or []) + list(e.get("external_addresses") or [])
-            for h, e in plan.get("hosts", {}).items()}
+    """{host: [addresses]} of every host the plan knows (its planned hosts and their peers)."""
+    return {h: list(e["addresses"]) + list(e["external_addresses"]) for h, e in known_hosts(plan).items()}
 
 
 def _net(text):

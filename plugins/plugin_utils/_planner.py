@@ -223,14 +223,15 @@ def build_plan(groups, hostvars: dict, settings: dict, lookup=socket.getaddrinfo
     if resolved:
         # Which addresses came from DNS (and from which name), for the reviewer.
         plan["resolved_addresses"] = resolved
-    plan["inventory_hosts"] = inventory_hosts(topo)
+    plan["peer_hosts"] = peer_hosts(topo, plan)
     return plan
 
 
-def inventory_hosts(topo: dict) -> dict:
-    """Every host of the topology with its roles, AD site and addresses: lets the reports put host
-    names beside the addresses of an address object (domain controllers have no rule set of their own)."""
+def peer_hosts(topo: dict, plan: dict) -> dict:
+    """The hosts of the topology without a rule set of their own (domain controllers, network
+    firewalls), with their roles, AD site and addresses: lets the reports put every host's name beside
+    its addresses in the address objects (the planned hosts carry theirs in ``hosts``)."""
     return {name: {"roles": list(host["roles"]), "ad_site": host["ad_site"],
                    "addresses": [str(a) for a in host["addresses"]],
                    "external_addresses": [str(a) for a in host.get("external_addresses") or []]}
-            for name, host in sorted(topo["hosts"].items())}
+            for name, host in sorted(topo["hosts"].items()) if name not in plan["hosts"]}

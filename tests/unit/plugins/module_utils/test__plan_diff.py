@@ -122,3 +122,13 @@ def test_port_subtraction(ranges, minus, expected):
 def test_own_changes_are_dropped_before_comparing(example, approved):
     recorded = dict(example, changes_since_previous=_plan_diff.compare(approved, example))
     assert "changes_since_previous" not in _plan_diff.without_changes(recorded)
+
+
+def test_the_approved_variant_differs_from_the_example_only_where_it_says():
+    example = yaml.safe_load((ROOT / "examples" / "inventory" / "group_vars" / "all.yml").read_text())
+    variant = yaml.safe_load(VARIANT.read_text())
+    networks = dict(example["exchange_firewall_networks"])
+    networks.pop("smtp_clients")
+    assert variant["exchange_firewall_networks"] == networks, "keep the variant's networks in step with the example"
+    assert variant["exchange_firewall_features"] == dict(example["exchange_firewall_features"], pop3=True,
+                                                         smart_host=True)

@@ -20,8 +20,9 @@ def plan():
 
 
 def test_every_host_of_the_inventory_is_indexed_with_its_addresses(plan):
-    index = plan["inventory_hosts"]
-    assert index["dc01"] == {"roles": ["domain_controller"], "ad_site": "Default-First-Site-Name",
+    peers = plan["peer_hosts"]
+    assert set(peers) == {"dc01", "dc02", "fw01", "fw02"}, "only the hosts without a rule set"
+    assert peers["dc01"] == {"roles": ["domain_controller"], "ad_site": "Default-First-Site-Name",
                              "addresses": ["10.1.0.10"], "external_addresses": []}
     assert model.host_addresses(plan)["edge01"] == ["172.16.50.10", "198.51.100.25"]
 
@@ -119,9 +120,7 @@ def test_the_diagram_stays_bounded_for_a_large_organisation(plan):
     for site in range(60):
         for n in range(30):
             name = f"mbx{site}x{n}"
-            big["hosts"][name] = dict(template, ad_site=f"S{site}")
-            big["inventory_hosts"][name] = {"roles": ["mailbox"], "ad_site": f"S{site}",
-                                            "addresses": [f"10.{site}.1.{n + 1}"], "external_addresses": []}
+            big["hosts"][name] = dict(template, ad_site=f"S{site}", addresses=[f"10.{site}.1.{n + 1}"])
     graph = _diagram.build(big)
     assert graph["grouped_by"] == "role" and graph["notes"]
     assert len(graph["nodes"]) <= 40 and len(graph["edges"]) <= 60

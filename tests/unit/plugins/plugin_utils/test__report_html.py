@@ -89,7 +89,6 @@ def test_hostile_text_is_escaped_everywhere(plan):
     hostile = copy.deepcopy(plan)
     evil = '<script>alert(1)</script>"\'&'
     hostile["hosts"]["ex01"]["ad_site"] = evil
-    hostile["inventory_hosts"]["ex01"]["ad_site"] = evil
     hostile["hosts"]["ex01"]["rules"][0]["description"] = evil
     hostile["citations"]["S2"] = {"title": evil, "url": "javascript:alert(1)"}
     page = _report_html.render(hostile)
