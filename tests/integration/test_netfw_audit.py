@@ -67,8 +67,8 @@ def findings(tmp_path_factory):
                    "want=lookup('ansible.builtin.vars', 'want_' ~ inventory_hostname).parsed) | to_json }}"}})
     plays = [{"name": "Audit the vendors' access lists offline", "hosts": "all", "gather_facts": False,
               "tasks": tasks}]
-    (work / "inventory.yml").write_text(yaml.safe_dump({"all": {"vars": {"ansible_python_interpreter": sys.executable},
-                                                              "hosts": hosts}}))
+    inventory = {"all": {"vars": {"ansible_python_interpreter": sys.executable}, "hosts": hosts}}
+    (work / "inventory.yml").write_text(yaml.safe_dump(inventory))
     (work / "audit.yml").write_text(yaml.safe_dump(plays))
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=f"{ROOT / 'collections'}:{collections}",
                PYTHONPATH=f"{python}:{os.environ.get('PYTHONPATH', '')}", ANSIBLE_NOCOLOR="1", ANSIBLE_FORKS="4")
