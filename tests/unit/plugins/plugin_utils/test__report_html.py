@@ -16,6 +16,17 @@ from ansible_collections.exchange.firewall.plugins.plugin_utils import _report_h
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import build_plan
 
 
+@pytest.fixture(autouse=True)
+def graphviz_installed():
+    """The diagram is part of the report: without Graphviz these tests fail, with the fix."""
+    try:
+        import graphviz
+
+        graphviz.version()
+    except (ImportError, RuntimeError, OSError) as exc:
+        pytest.fail(f"Graphviz is needed for the report's diagram ({exc}): {_report_html.INSTALL_HINT}")
+
+
 @pytest.fixture(scope="module")
 def plan():
     return build_plan(*load_inventory())
