@@ -43,8 +43,12 @@ demo: venv collections ## plan the bundled example organisation into output/, wi
 	@mkdir -p .cache && $(BIN)/ansible-playbook exchange_firewall.yml -e exchange_firewall_output_dir=$(CURDIR)/.cache/demo-approved -e @examples/variants/approved-2026-q3.yml > .cache/demo-approved.log
 	$(BIN)/ansible-playbook exchange_firewall.yml -e exchange_firewall_output_dir=$(OUTPUT) -e exchange_firewall_previous_plan=$(CURDIR)/.cache/demo-approved/plan.json
 	@echo
+	@if $(BIN)/python -c 'import sys; sys.path.insert(0, "tests"); import chromium; sys.exit(chromium.executable() is None)'; then \
+	  $(BIN)/python tests/chromium.py $(OUTPUT)/report.html $(OUTPUT)/report.png; \
+	else echo "No Chromium: no screenshot of the report (Debian: apt-get install chromium)"; fi
+	@echo
 	@echo "Plan of the example organisation: $(OUTPUT)/plan.json (schema in README), plan.md, plan.csv, windows/*.ps1"
-	@echo "Report with the flow diagram and the changes since the approved plan: $(OUTPUT)/report.html"
+	@echo "Report with the flow diagram and the changes since the approved plan: $(OUTPUT)/report.html (screenshot: report.png)"
 
 # pytest runs last, so its summary line closes the output.
 test: venv collections ruff sanity lint matrix pytest ## every test: ruff, sanity, ansible-lint, the core matrix, pytest

@@ -170,7 +170,7 @@ def test_ee_python_requirements_are_exactly_the_collections_runtime_ones(introsp
     work, introspect = introspected
     ours = requirement_lines(ROOT / "meta" / "ee-requirements.txt")
     names = [line.split(">")[0].split("=")[0].split("[")[0].lower() for line in ours]
-    assert names == ["jmespath", "pyyaml", "jinja2", "pywinrm", "ncclient", "xmltodict", "jxmlease", "pan-os-python"]
+    assert names == ["jmespath", "pyyaml", "jinja2", "pywinrm", "ncclient", "xmltodict", "jxmlease", "pan-os-python", "graphviz"]
     kept = [line for line, name in zip(ours, names, strict=True) if name not in introspect.EXCLUDE_REQUIREMENTS]
     user = example_definition()["dependencies"]["python"]
     expected = [f"{line}  # from collection exchange.firewall" for line in kept] + \
