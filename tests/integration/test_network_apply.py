@@ -161,3 +161,47 @@ def test_check_mode_of_a_changed_inventory_changes_nothing(applied):
     assert recap(check.stdout, "router")["changed"] == 1, "the module reports what it would change"
     assert "dport 143" in check.stdout or "dport { 143" in check.stdout, "--diff shows the new port"
     assert lab.listing() == before
+
+
+def without_counters(listing: str) -> str:
+    return re.sub(r"counter packets \d+ bytes \d+", "counter", listing)
+
+
+def audit_record(tmp: Path) -> dict:
+    hosts = {h["host"]: h for h in json.loads((tmp / "out" / "audit.json").read_text())["hosts"]}
+    return hosts["router"]
+
+
+def test_audit_reads_the_live_table_and_finds_a_rule_removed_by_hand(applied):
+    lab, tmp, result = applied
+    assert result.returncode == 0, result.stdout[-3000:]
+    before = lab.listing()
+    audited = run(tmp, lab, "-e", "exchange_firewall_mode=audit", "-e", "exchange_firewall_audit_fail_on_drift=true")
+    assert audited.returncode == 0, audited.stdout[-4000:]
+    finding = audit_record(tmp)
+    assert finding["status"] == "in sync" and finding["provider"] == "nftables", finding
+    assert finding["counts"]["rules"] > 0
+    assert lab.listing() == before, "the audit changes nothing"
+
+    # Remove one accept rule (TCP 25 towards the Edge, from the internet zone) from our table by hand.
+    handles = lab.nft("-a", "list", "table", "inet", "exfw").stdout
+    line = next(line for line in handles.splitlines() if "dport 25" in line and "accept" in line
+                and "handle" in line)
+    chain = re.findall(r"^\s*chain (\S+) \{", handles.split(line, 1)[0], re.M)[-1]
+    handle = line.rsplit("handle", 1)[1].strip()
+    try:
+        lab.nft("delete", "rule", "inet", "exfw", chain, "handle", handle)
+        drifted = run(tmp, lab, "-e", "exchange_firewall_mode=audit", "-e", "exchange_firewall_audit_fail_on_drift=true")
+        assert drifted.returncode != 0, "drift fails the run when asked"
+        assert "drift found (exchange_firewall_audit_fail_on_drift is true)" in drifted.stdout
+        finding = audit_record(tmp)
+        assert finding["status"] == "drift", finding
+        named = [d["rule"] for d in finding["missing"] + finding["differing"]]
+        assert named and all(n and n.startswith("exfw-") for n in named), finding
+        if not finding["missing"]:
+            assert "dport 25" in finding["differing"][0]["what"], finding
+        assert lab.listing() != before, "the audit did not repair anything"
+    finally:
+        restored = run(tmp, lab)
+        assert restored.returncode == 0, restored.stdout[-3000:]
+    assert without_counters(lab.listing()) == without_counters(before), "the next apply restores the rule"
