@@ -47,6 +47,13 @@ def select_flows(topology: dict, include_ids=None, exclude_ids=None) -> list:
             if fid not in known:
                 raise PlanError("organisation", "exchange_firewall_" + var, f"selects unknown flow id {fid!r}")
     if include_ids is not None:
+        if not set(include_ids) - set(catalog.PROTECTED_FLOWS):
+            # An expression that matches nothing (a typo in a field name or a value) would leave the
+            # management rule and the support rule only: every service flow closed, silently.
+            raise PlanError("organisation", "exchange_firewall_flows_include",
+                            "selects no flow besides the ones always planned (" +
+                            ", ".join(catalog.PROTECTED_FLOWS) + "): every service flow would be closed; "
+                            "check the expression, or use exchange_firewall_flows_exclude to remove flows")
         include = set(include_ids) | set(catalog.PROTECTED_FLOWS)
         flows = [f for f in flows if f["id"] in include]
     if exclude_ids:

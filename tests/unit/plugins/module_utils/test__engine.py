@@ -165,6 +165,14 @@ def test_selection_by_jmespath_keeps_management():
     assert next(r for r in rules if r["name"] == "exfw-in-tcp-clients")["local_ports"] == ["443"]
 
 
+@pytest.mark.parametrize("expression", ["[?id=='no-such-flow-typo']", "[?feature=='imap']",
+                                        "[?id=='mgmt-windows' || id=='org-support-rule']"])
+def test_an_include_that_keeps_only_the_protected_flows_is_refused(expression):
+    with pytest.raises(PlanError, match="exchange_firewall_flows_include: selects no flow besides the ones always "
+                                        "planned .*every service flow would be closed"):
+        plan_small(flows_include=expression)
+
+
 def test_extra_flows_are_planned_with_their_citation():
     extra = [{"id": "backup-agent", "src": "backup", "dst": ["mailbox"], "protocol": "tcp", "ports": [10000],
               "purpose": "Backup agent", "citation": {"title": "Vendor guide", "url": "https://backup.example/ports"}}]
