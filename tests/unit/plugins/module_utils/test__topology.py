@@ -182,6 +182,8 @@ BAD_INPUT = [
      "host '../../../PWNED'", "inventory_hostname", "become file names"),
     ("newline-host-name", _add_host("fs02\nStart-Process calc\n#", "exchange_witness", {"ansible_host": "10.1.10.52"}),
      "host 'fs02\\nStart-Process calc\\n#'", "inventory_hostname", "letters, digits"),
+    ("formula-host-name", _add_host("=2+5", "exchange_witness", {"ansible_host": "10.1.10.53"}),
+     "host '=2+5'", "inventory_hostname", "letters, digits"),
     ("misspelt-host-variable", _set(("hv", "mbx1", "exchange_firewall_dga"), "DAG1"),
      "host 'mbx1'", "exchange_firewall_dga", "did you mean exchange_firewall_dag?"),
     ("misspelt-group-variable-names-only", _set(("hv", "dc1", "__exchange_firewall_names__"),
@@ -219,6 +221,9 @@ BAD_INPUT = [
         _set(("hv", "mbx1", "exchange_firewall_version"), "2019.0"),
         _set(("hv", "mbx2", "exchange_firewall_version"), "2019.0")),
      "organisation", "exchange_firewall_version", "unknown Exchange version '2019.0'"),
+    ("organisation-um-toggle-blamed-on-organisation", _set(("s", "exchange_firewall_features"),
+                                                           {"unified_messaging": True}),
+     "organisation", "exchange_firewall_features.unified_messaging", "does not exist in Exchange Server 2019"),
     ("external-address-on-a-mailbox", _set(("hv", "mbx1", "exchange_firewall_external_addresses"), ["198.51.100.9"]),
      "host 'mbx1'", "exchange_firewall_external_addresses", "only Edge Transport servers"),
     # ---- the catalog truth pass: new settings and host variables ----
