@@ -188,18 +188,55 @@ def _describe(rule: dict) -> str:
 
 # ---- Windows Firewall ---------------------------------------------------------------------------
 
+# Port keywords of Windows Firewall rules whose ports are known; any other keyword (Teredo,
+# PlayToDiscovery...) is taken as any port, so that a block rule is never overlooked.
+WINDOWS_PORT_KEYWORDS = {"rpcepmap": [(135, 135)], "rpc": [(49152, 65535)], "iphttpsin": [(443, 443)],
+                         "iphttpsout": [(443, 443)]}
+
+
+def _port_ranges(ports: list):
+    """[(low, high)] of a Windows rule's LocalPort, or None when it may be any port."""
+    out = []
+    for port in ports:
+        text = str(port)
+        low, _sep, high = text.partition("-")
+        if low.isdigit() and (high or low).isdigit():
+            out.append((int(low), int(high or low)))
+        elif text.lower() in WINDOWS_PORT_KEYWORDS:
+            out += WINDOWS_PORT_KEYWORDS[text.lower()]
+        else:
+            return None
+    return out
+
+
 def _ports_overlap(a: list, b: list) -> bool:
-    if "Any" in a or "Any" in b:
+    ranges, others = _port_ranges(a), _port_ranges(b)
+    if ranges is None or others is None:
         return True
-    ranges = [(int(p.split("-")[0]), int(p.split("-")[-1])) for p in a]
-    others = [(int(p.split("-")[0]), int(p.split("-")[-1])) for p in b]
     return any(lo <= o_hi and o_lo <= hi for lo, hi in ranges for o_lo, o_hi in others)
 
 
+def _address_nets(addresses: list):
+    """Networks of a Windows rule's RemoteAddress (ranges as written by Windows: a-b), or None when it
+    may be any address (Any, and keywords such as LocalSubnet or Intranet, which the host resolves)."""
+    out = []
+    for text in addresses:
+        low, _sep, high = str(text).partition("-")
+        try:
+            if high:
+                out += ipaddress.summarize_address_range(ipaddress.ip_address(low), ipaddress.ip_address(high))
+            else:
+                out.append(ipaddress.ip_network(low, strict=False))
+        except (ValueError, TypeError):
+            return None
+    return out
+
+
 def _addresses_overlap(a: list, b: list) -> bool:
-    if "Any" in a or "Any" in b:
+    nets, others = _address_nets(a), _address_nets(b)
+    if nets is None or others is None:
         return True
-    return _overlaps(_nets(a), _nets(b))
+    return _overlaps(nets, others)
 
 
 def windows(host: str, rules: list, live: dict, group: str = win.DEFAULT_GROUP, prefix: str = win.DEFAULT_PREFIX,

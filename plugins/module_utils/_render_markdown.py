@@ -26,7 +26,7 @@ def _header(plan: dict, meta: dict, plan_sha256: str | None = None) -> list:
         rows.append(("Collection", f"exchange.firewall {md(meta['collection_version'])}"))
     if meta.get("inventory_fingerprint"):
         rows.append(("Inventory fingerprint", md_code(meta["inventory_fingerprint"])))
-    rows.append(("Plan schema", str(plan["schema_version"])))
+    rows.append(("Plan schema", md(plan["schema_version"])))
     rows.append(("Rule prefix", md_code(settings["rule_prefix"])))
     changed = meta.get("non_default_settings")
     if changed is not None:
@@ -77,7 +77,7 @@ def _host_section(name, host, plan, index=None) -> list:
              "|---|---|---|---|---|---|---|---|"]
     for rule in host["rules"]:
         lines.append(
-            f"| {md_code(rule['name'])} | {rule['direction']} | {rule['protocol']} | "
+            f"| {md_code(rule['name'])} | {md(rule['direction'])} | {md(rule['protocol'])} | "
             f"{md(', '.join(rule['local_ports']) or 'any')} | {_object_ref(rule['remote_object'], objects, index)} | "
             f"{md(rule['description'])} | {_flow_list(rule)} | "
             f"{_sources(rule['citation_ids'], citations)} |")
@@ -132,9 +132,14 @@ def _addresses_with_hosts(name, obj, index) -> str:
     return md(", ".join(parts) or "none")
 
 
+def _texts(values) -> str:
+    """A list read from a plan file as text (a crafted file may hold numbers where names belong)."""
+    return ", ".join(str(v) for v in values or [])
+
+
 def _rule_text(rule: dict) -> str:
-    ports = ", ".join(rule["ports"]) or "any"
-    proto = "any protocol" if rule["protocol"] == "any" else f"{rule['protocol'].upper()} {ports}"
+    ports = _texts(rule["ports"]) or "any"
+    proto = "any protocol" if rule["protocol"] == "any" else f"{str(rule['protocol']).upper()} {ports}"
     return f"{rule['direction']} {proto}"
 
 
@@ -145,14 +150,14 @@ def _change_lines(changes: dict) -> list:
         if field in ("ports", "addresses", "source", "destination"):
             parts = []
             if change["added"]:
-                parts.append(f"+ {', '.join(change['added'])}")
+                parts.append(f"+ {_texts(change['added'])}")
             if change["removed"]:
-                parts.append(f"- {', '.join(change['removed'])}")
+                parts.append(f"- {_texts(change['removed'])}")
             out.append(f"{field}: {'; '.join(parts)}")
         elif field == "services":
             for proto, delta in sorted(change.items()):
-                parts = ([f"+ {', '.join(delta['added'])}"] if delta["added"] else []) + \
-                        ([f"- {', '.join(delta['removed'])}"] if delta["removed"] else [])
+                parts = ([f"+ {_texts(delta['added'])}"] if delta["added"] else []) + \
+                        ([f"- {_texts(delta['removed'])}"] if delta["removed"] else [])
                 out.append(f"{proto} ports: {'; '.join(parts)}")
         else:
             out.append(f"{field}: {change['before']} -> {change['after']}")
@@ -171,7 +176,7 @@ def _changes_section(plan: dict) -> list:
     if previous.get("inventory_fingerprint"):
         facts.append(f"inventory fingerprint {md_code(previous['inventory_fingerprint'])}")
     if previous.get("upgraded_from"):
-        facts.append(f"read as schema {previous['upgraded_from']} and upgraded")
+        facts.append(f"read as schema {md(previous['upgraded_from'])} and upgraded")
     lines += ["Compared with the " + "; ".join(facts) + ".", ""]
     summary = changes["summary"]
     if summary["unchanged"]:
@@ -187,17 +192,17 @@ def _changes_section(plan: dict) -> list:
             for kind in ("added", "removed"):
                 for item in entry[kind]:
                     if "from_zone" in item:
-                        services = "; ".join(f"{proto.upper()} {', '.join(ports) or 'any'}"
+                        services = "; ".join(f"{str(proto).upper()} {_texts(ports) or 'any'}"
                                              for proto, ports in item["services"].items())
                         what = (f"{item['from_zone']} -> {item['to_zone']}: {services} from "
-                                f"{', '.join(item['source'])} to {', '.join(item['destination'])}")
+                                f"{_texts(item['source'])} to {_texts(item['destination'])}")
                     else:
-                        what = f"{_rule_text(item)} from {', '.join(item['addresses'])}"
+                        what = f"{_rule_text(item)} from {_texts(item['addresses'])}"
                     lines.append(f"| {md(device)} | {kind} | {md_code(item['name'])} | {md(what)} | "
-                                 f"{md(', '.join(item['flow_ids']))} |")
+                                 f"{md(_texts(item['flow_ids']))} |")
             for item in entry["changed"]:
                 lines.append(f"| {md(device)} | changed | {md_code(item['name'])} | "
-                             f"{md('; '.join(_change_lines(item['changes'])))} | {md(', '.join(item['caused_by']))} |")
+                             f"{md('; '.join(_change_lines(item['changes'])))} | {md(_texts(item['caused_by']))} |")
     return lines
 
 
@@ -236,7 +241,7 @@ def render(plan: dict, meta: dict | None = None, plan_sha256: str | None = None)
               "| Host | Platform | Roles | Version | AD site | DAG | Rules |",
               "|---|---|---|---|---|---|---|"]
     for name, host in plan["hosts"].items():
-        lines.append(f"| {md(name)} | {host['platform']} | {md(', '.join(host['roles']))} | "
+        lines.append(f"| {md(name)} | {md(host['platform'])} | {md(', '.join(host['roles']))} | "
                      f"{md(host['version'] or '-')} | {md(host['ad_site'] or '-')} | {md(host['dag'] or '-')} | "
                      f"{len(host['rules'])} |")
     for name, host in plan["hosts"].items():
@@ -251,7 +256,7 @@ def render(plan: dict, meta: dict | None = None, plan_sha256: str | None = None)
     for name in sorted(objects):
         obj = objects[name]
         members = index.names(name)
-        lines.append(f"| {md_code(name)} | {obj['kind']} | {md(', '.join(members)) or '-'} | "
+        lines.append(f"| {md_code(name)} | {md(obj['kind'])} | {md(', '.join(members)) or '-'} | "
                      f"{_addresses_with_hosts(name, obj, index)} | {md(obj['description'])} |")
     lines += ["", "## Sources", ""]
     for key in sorted(plan["citations"], key=natural_key):

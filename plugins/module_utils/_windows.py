@@ -95,7 +95,11 @@ def _port(text: str, rule: str) -> str:
 
 
 def _sort_ports(ports):
-    return sorted(ports, key=lambda p: (p == "Any", int(p.split("-")[0]) if p != "Any" else 0, p))
+    """Numbers and ranges by value, then keywords a rule read from the host may hold (RPC, RPCEPMap...), then Any."""
+    def key(port):
+        first = str(port).split("-")[0]
+        return (port == "Any", not first.isdigit(), int(first) if first.isdigit() else 0, str(port))
+    return sorted(ports, key=key)
 
 
 def _sort_addresses(addresses):

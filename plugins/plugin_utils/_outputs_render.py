@@ -25,18 +25,43 @@ def plan_json(plan: dict) -> str:
 
 
 RESULT_KINDS = ("apply", "audit", "verify")
+# What report.html reads of each record: its lists, and the keys of their items.
+RECORD_LISTS = {
+    "apply": {"hosts": ("host", "provider", "status", "added", "changed", "removed", "unchanged", "detail")},
+    "audit": {"hosts": ("host", "provider", "status", "missing", "extra", "differing", "shadowing")},
+    "verify": {"flows": ("flow", "host", "rule", "probes", "passed"),
+               "closed": ("source", "source_address", "host", "address", "port", "why", "observed", "passed")},
+}
+
+
+def _is_record(kind: str, record) -> bool:
+    """A record of ``kind`` with everything report.html reads (a damaged or foreign file is not one)."""
+    if not isinstance(record, dict) or record.get("kind") != kind or "generated_at" not in record:
+        return False
+    if not isinstance(record.get("summary"), dict) or "text" not in record["summary"]:
+        return False
+    for key, fields in RECORD_LISTS[kind].items():
+        items = record.get(key)
+        if not isinstance(items, list) or not all(isinstance(i, dict) and all(f in i for f in fields) for i in items):
+            return False
+    return True
 
 
 def read_results(directory) -> dict:
-    """{kind: {"file", "text", "record"}} of the apply/audit/verify records in an output set."""
+    """{kind: {"file", "text", "record"}} of the apply/audit/verify records in an output set.
+
+    A record that cannot be read, or is not one (damaged, edited, of another version), is left out.
+    """
     out = {}
     for kind in RESULT_KINDS:
         path = Path(directory) / f"{kind}.json"
         try:
             text = path.read_text()
-            out[kind] = {"file": path.name, "text": text, "record": json.loads(text)}
+            record = json.loads(text)
         except (OSError, ValueError):
             continue
+        if _is_record(kind, record):
+            out[kind] = {"file": path.name, "text": text, "record": record}
     return out
 
 

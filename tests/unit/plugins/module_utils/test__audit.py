@@ -172,3 +172,37 @@ def test_vendor_acls_compare_entries_not_positions():
     stray = _audit.acls("fw01", "ios", want, have + [{"afi": "ipv4", "acls": [{"name": "exfw-old-in", "aces": [ace]}]}],
                         "exfw")
     assert [e["entry"] for e in stray["extra"]] == ["exfw-old-in"]
+
+
+@pytest.mark.parametrize("ports, smtp_blocked", [
+    (["RPC"], False), (["RPCEPMap"], False), (["IPHTTPSIn"], False), (["RPC", "25"], True),
+    # Keywords whose ports the host decides may be any port: the block rule is reported, not overlooked.
+    (["Teredo"], True), (["PlayToDiscovery"], True),
+])
+def test_windows_port_keywords_of_foreign_and_own_rules_are_compared_not_fatal(example, ports, smtp_blocked):
+    rules = example["hosts"]["ex01"]["rules"]
+    want = win.desired(rules)
+    block = {"Name": "{guid}", "DisplayName": "Block dynamic RPC", "Group": "", "Direction": "Inbound",
+             "Action": "Block", "Enabled": True, "Profile": "Any", "Protocol": "TCP", "LocalPort": ports,
+             "RemoteAddress": ["Any"]}
+    finding = _audit.windows("ex01", rules, {"rules": windows_state(want), "block_rules": [block]})
+    [shadow] = finding["shadowing"]
+    assert "exfw-in-any-organisation" in shadow["rules"]
+    assert ("exfw-in-tcp-smtp-relay" in shadow["rules"]) is smtp_blocked
+    own = dict(want[0], Name="exfw-in-tcp-old", DisplayName="exfw-in-tcp-old", LocalPort=ports)
+    finding = _audit.windows("ex01", rules, {"rules": windows_state(want) + [own]})
+    assert [e["entry"] for e in finding["extra"]] == ["exfw-in-tcp-old"]
+
+
+def test_windows_block_rules_for_address_ranges_shadow_the_rules_they_cover(example):
+    rules = example["hosts"]["ex01"]["rules"]
+    relay = next(r for r in rules if r["name"] == "exfw-in-tcp-smtp-relay")
+    first = relay["remote_addresses"][0].split("/")[0]
+    block = {"Name": "{guid}", "DisplayName": "Block a range", "Group": "", "Direction": "Inbound", "Action": "Block",
+             "Enabled": True, "Profile": "Any", "Protocol": "TCP", "LocalPort": ["25"],
+             "RemoteAddress": [f"{first}-{first}"]}
+    finding = _audit.windows("ex01", rules, {"rules": windows_state(win.desired(rules)), "block_rules": [block]})
+    assert "exfw-in-tcp-smtp-relay" in finding["shadowing"][0]["rules"]
+    block["RemoteAddress"] = ["192.0.2.1-192.0.2.9"]
+    finding = _audit.windows("ex01", rules, {"rules": windows_state(win.desired(rules)), "block_rules": [block]})
+    assert finding["shadowing"] == []

@@ -166,3 +166,44 @@ def test_only_http_urls_become_links(url, kept):
 def test_natural_order():
     assert sorted(["S10", "S2", "S1", "RFC4253", "S1-FW"], key=_text.natural_key) == \
         ["RFC4253", "S1", "S1-FW", "S2", "S10"]
+
+
+CHANGE_COUNTS = {f"{what}_{kind}": 1 for what in ("rules", "policies") for kind in ("added", "removed", "changed")}
+
+
+def crafted_plan_file(plan, text):
+    """A plan read back from a file (an approved plan, or the previous one it is compared with):
+    every value in it is whatever the file says, including those the planner would have set."""
+    plan = copy.deepcopy(plan)
+    ex01 = plan["hosts"]["ex01"]
+    ex01["platform"] = text
+    ex01["rules"][1]["direction"] = text
+    ex01["rules"][1]["protocol"] = text
+    plan["address_objects"]["clients"]["kind"] = text
+    removed = {"name": text, "direction": text, "protocol": text, "action": text, "ports": [], "addresses": [text],
+               "remote": [], "flow_ids": [text]}
+    plan["changes_since_previous"] = {
+        "previous": {"generated_at": text, "sha256": text, "inventory_fingerprint": text, "upgraded_from": text},
+        "summary": dict(CHANGE_COUNTS, unchanged=False),
+        "hosts": {"ex01": {"status": "changed", "added": [], "removed": [removed], "changed": []}},
+        "network_firewalls": {},
+    }
+    return plan
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_markdown_gets_no_markup_from_a_crafted_plan_file(plan, text):
+    rendered = html(_render_markdown.render(crafted_plan_file(plan, text)))
+    baseline = html(_render_markdown.render(crafted_plan_file(plan, "benign")))
+    assert structure(rendered) == structure(baseline)
+    assert "<script" not in rendered and "<img" not in rendered
+    assert not re.search(r'href="(?!https?://)', rendered)
+
+
+def test_a_previous_plan_with_a_number_for_a_protocol_renders():
+    removed = {"name": "r", "direction": "in", "protocol": 6, "action": "allow", "ports": [25], "addresses": [1],
+               "remote": [], "flow_ids": [7]}
+    changes = {"previous": {"upgraded_from": 1}, "summary": dict(CHANGE_COUNTS, unchanged=False), "network_firewalls": {},
+               "hosts": {"ex01": {"status": "changed", "added": [], "removed": [removed], "changed": []}}}
+    lines = _render_markdown._changes_section({"changes_since_previous": changes})
+    assert any(line.startswith("| ex01 | removed | `r` | in 6 25 from 1 | 7 |") for line in lines), lines

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import copy
 import hashlib
+import json
 import re
 import sys
 
@@ -134,3 +135,18 @@ def test_a_bad_user_template_names_the_variable(plan, tmp_path, content, message
 def test_a_missing_user_template_names_the_variable(tmp_path):
     with pytest.raises(_report_html.ReportError, match=r"exchange_firewall_report_template: .*nope.j2 is not a readable"):
         _report_html.load_template(tmp_path / "nope.j2")
+
+
+@pytest.mark.parametrize("damaged", ["[1, 2]", '"x"', '{"kind": "audit"}', '{"kind": "verify", "generated_at": "t"}',
+                                     '{"kind": "audit", "generated_at": "t", "summary": {"text": "t"}, "hosts": [1]}'])
+def test_a_damaged_record_in_the_output_set_is_left_out_not_fatal(plan, tmp_path, damaged):
+    from ansible_collections.exchange.firewall.plugins.module_utils import _results
+    from ansible_collections.exchange.firewall.plugins.plugin_utils import _outputs_render
+
+    verify = _results.verify_report({"relay01": None}, "2026-01-01T00:00:00Z")
+    (tmp_path / "verify.json").write_text(json.dumps(verify))
+    (tmp_path / "audit.json").write_text(damaged)
+    records = _outputs_render.read_results(tmp_path)
+    assert sorted(records) == ["verify"]
+    page = _report_html.render(plan, results={k: v["record"] for k, v in records.items()})
+    assert 'id="verify"' in page and 'id="audit"' not in page
