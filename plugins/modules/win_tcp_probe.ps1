@@ -71,17 +71,33 @@ Function ConvertTo-ProbeState {
 }
 
 Function Start-Probe {
+    # A probe that cannot start (an address that does not parse, a source address this host does
+    # not have) is reported as that probe's error; the others still run.
     param($Probe)
-    $address = [System.Net.IPAddress]::Parse([string]$Probe.address)
-    $client = [System.Net.Sockets.TcpClient]::new($address.AddressFamily)
-    if ($Probe.source) {
-        $client.Client.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Parse([string]$Probe.source), 0))
+    $client = $null
+    try {
+        $address = [System.Net.IPAddress]::Parse([string]$Probe.address)
+        $client = [System.Net.Sockets.TcpClient]::new($address.AddressFamily)
+        if ($Probe.source) {
+            $client.Client.Bind([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Parse([string]$Probe.source), 0))
+        }
+        @{
+            probe = $Probe
+            client = $client
+            task = $client.ConnectAsync($address, [int]$Probe.port)
+            watch = [System.Diagnostics.Stopwatch]::StartNew()
+            error = $null
+        }
     }
-    @{
-        probe = $Probe
-        client = $client
-        task = $client.ConnectAsync($address, [int]$Probe.port)
-        watch = [System.Diagnostics.Stopwatch]::StartNew()
+    catch {
+        if ($null -ne $client) { $client.Dispose() }
+        @{
+            probe = $Probe
+            client = $null
+            task = $null
+            watch = [System.Diagnostics.Stopwatch]::StartNew()
+            error = $_.Exception.Message
+        }
     }
 }
 
@@ -91,7 +107,11 @@ Function Complete-Probe {
     $state = 'timeout'
     $detail = 'no answer'
     try {
-        if ($Running.task.Wait($timeoutMs)) {
+        if ($null -ne $Running.error) {
+            $state = 'error'
+            $detail = $Running.error
+        }
+        elseif ($Running.task.Wait($timeoutMs)) {
             $state = 'open'
             $detail = ''
         }
@@ -108,7 +128,7 @@ Function Complete-Probe {
         $detail = $inner.Message
     }
     finally {
-        $Running.client.Dispose()
+        if ($null -ne $Running.client) { $Running.client.Dispose() }
     }
     @{
         id = $probe.id
@@ -140,6 +160,7 @@ try {
     foreach ($running in $batch) { $results.Add((Complete-Probe -Running $running)) }
 }
 catch {
+    foreach ($running in $batch) { if ($null -ne $running.client) { $running.client.Dispose() } }
     $module.FailJson("TCP probe failed: $($_.Exception.Message)", $_)
 }
 

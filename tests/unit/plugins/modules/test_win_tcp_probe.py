@@ -76,3 +76,32 @@ def test_verify_action_picks_the_probe_module_by_shell(family, module):
     action._execute_module = lambda module_name, module_args, task_vars: calls.append(module_name) or {}
     action._probe({}, [], 2.0)
     assert calls == [module]
+
+
+def _enclosing(node, kind):
+    parent = node.parent
+    while parent is not None:
+        if parent.type == kind:
+            return parent
+        parent = parent.parent
+    return None
+
+
+def test_a_probe_that_cannot_start_is_its_own_error_not_the_whole_module(script):
+    """An address or source that does not parse, a Bind to an address this host lacks: each of the
+    calls that can throw for one probe sits in a try block of Start-Probe, whose catch returns that
+    probe with its error; Complete-Probe reports it as state 'error' and disposes only real clients."""
+    source = SCRIPT.read_text()
+    start = source[source.index("Function Start-Probe {"):source.index("Function Complete-Probe {")]
+    calls = [n for n in walk(script.root)
+             if script.text_of(n).startswith(("[System.Net.IPAddress]::Parse(", "$client.Client.Bind(",
+                                               "$client.ConnectAsync("))
+             and n.type != "pipeline" and n.child_count > 0]
+    assert calls, "the probe's own calls were not found in the parsed script"
+    for call in calls:
+        assert _enclosing(call, "try_statement") is not None, script.text_of(call)
+        function = _enclosing(call, "function_statement")
+        assert function is not None and "Start-Probe" in script.text_of(function).split("{", 1)[0]
+    assert "error = $_.Exception.Message" in start and "error = $null" in start
+    complete = source[source.index("Function Complete-Probe {"):source.index("foreach ($probe in")]
+    assert "if ($null -ne $Running.error)" in complete and "if ($null -ne $Running.client)" in complete
