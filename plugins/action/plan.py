@@ -183,7 +183,7 @@ def _approved(source, computed: dict) -> dict:
     if isinstance(source, str):
         with open(source, encoding="utf-8") as handle:
             source = json.load(handle)
-    plan = _plan_schema.check(plain(source), "exchange_firewall_plan")
+    plan = _plan_schema.check(_plan_schema.readable_text(plain(source), "exchange_firewall_plan"), "exchange_firewall_plan")
     unknown = sorted(set(plan["hosts"]) - set(computed["hosts"]))
     if unknown:
         raise ValueError(f"exchange_firewall_plan: hosts {', '.join(unknown)} are not planned hosts of this inventory")
@@ -205,7 +205,7 @@ def _previous(path):
         plan = json.loads(data)
     except ValueError as exc:
         raise ValueError(f"{variable}: {path} is not JSON ({exc})") from None
-    plan = _plan_schema.check(plan, variable)
+    plan = _plan_schema.check(_plan_schema.readable_text(plan, variable), variable)
     return _plan_diff.without_changes(plan), hashlib.sha256(data).hexdigest()
 
 

@@ -10,6 +10,8 @@ expanded, schema-1 shaped rules from ``expand_rules``.
 
 from __future__ import annotations
 
+import json
+
 SCHEMA_VERSION = 2
 # The keys of an expanded rule: exactly a schema-1 rule, what the appliers accept.
 EXPANDED_KEYS = ("name", "direction", "protocol", "local_ports", "remote_addresses", "remote_endpoints",
@@ -36,6 +38,19 @@ def check(plan, variable: str = "exchange_firewall_plan") -> dict:
         return upgrade_v1(plan)
     raise PlanSchemaError(f"{variable}: schema_version {version!r} is not supported (this collection reads "
                           f"1 and {SCHEMA_VERSION}; plan again with this collection)")
+
+
+def readable_text(plan, variable: str):
+    """Refuse a plan read from a file whose text cannot be written again: JSON lets a file carry lone
+    UTF-16 surrogates (an escaped ``\\ud800``), which no output file (UTF-8) can hold."""
+    try:
+        json.dumps(plan, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise PlanSchemaError(f"{variable}: holds text that is not valid Unicode ({exc.reason}: "
+                              f"{exc.object[max(0, exc.start - 20):exc.end + 20]!a})") from None
+    except (TypeError, ValueError):
+        pass  # values that are not JSON at all are found by the shape checks
+    return plan
 
 
 # A plan file is read back (an approved plan, the previous plan): every value it holds is checked

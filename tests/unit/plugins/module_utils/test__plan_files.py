@@ -86,3 +86,19 @@ def test_malformed_plan_files_name_the_variable(plan, message):
     with pytest.raises(_plan_schema.PlanSchemaError, match=f"^exchange_firewall_previous_plan: .*{message}"):
         _plan_schema.check(plan, "exchange_firewall_previous_plan")
 
+
+
+def test_a_plan_file_with_a_lone_surrogate_names_the_variable():
+    crafted = json.loads(json.dumps(dict(PREVIOUS, meta={"note": "ok"})).replace('"ok"', '"x\\ud800y"'))
+    with pytest.raises(_plan_schema.PlanSchemaError, match="^exchange_firewall_previous_plan: holds text that is "
+                                                            "not valid Unicode .*ud800"):
+        _plan_schema.readable_text(crafted, "exchange_firewall_previous_plan")
+    assert _plan_schema.readable_text(PREVIOUS, "exchange_firewall_previous_plan") is PREVIOUS
+
+
+def test_the_previous_plan_file_with_a_lone_surrogate_stops_with_the_variable(tmp_path):
+    from ansible_collections.exchange.firewall.plugins.action import plan as plan_action
+    path = tmp_path / "approved.json"
+    path.write_text(json.dumps(dict(PREVIOUS, meta={"note": "ok"})).replace('"ok"', '"\\ud800"'))
+    with pytest.raises(ValueError, match="^exchange_firewall_previous_plan: holds text that is not valid Unicode"):
+        plan_action._previous(str(path))
