@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import secrets
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -206,8 +207,13 @@ def render(plan: dict, template=None, plan_sha256: str | None = None, results: d
     from jinja2 import TemplateError
 
     compiled = template if template is not None and not isinstance(template, (str, Path)) else load_template(template)
+    values = context(plan, plan_sha256, results)
+    # The policy hashes the page's own styles, so it is filled in after rendering, in place of a token
+    # no inventory text can know in advance.
+    token = f"{CSP_TOKEN}-{secrets.token_hex(16)}"
+    values["content_security_policy"] = token
     try:
-        page = compiled.render(**context(plan, plan_sha256, results))
+        page = compiled.render(**values)
     except TemplateError as exc:
         raise ReportError(f"{TEMPLATE_VARIABLE}: {compiled.filename}: {model.one_line(exc)}") from None
-    return page.replace(CSP_TOKEN, content_security_policy(page))
+    return page.replace(token, content_security_policy(page))

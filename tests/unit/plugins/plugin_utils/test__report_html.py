@@ -120,6 +120,15 @@ def test_a_user_template_gets_the_same_data_and_its_own_csp(plan, tmp_path):
     assert page.count("'sha256-") == 2
 
 
+def test_inventory_text_cannot_stand_in_for_the_policy(plan):
+    hostile = copy.deepcopy(plan)
+    hostile["hosts"]["ex01"]["ad_site"] = _report_html.CSP_TOKEN
+    page = _report_html.render(hostile)
+    assert page.count("default-src 'none'") == 1
+    assert _report_html.CSP_TOKEN in page, "the site's name stays as it was"
+    assert page == _report_html.render(hostile), "the same plan gives the same page"
+
+
 @pytest.mark.parametrize("content, message", [
     ("{% for h in hosts %}", "exchange_firewall_report_template: .*bad.html.j2: .*"),
     ("{{ ''.__class__.__mro__ }}", "exchange_firewall_report_template: .*bad.html.j2: .*unsafe"),
