@@ -136,6 +136,12 @@ BAD = [
      "organisation: exchange_firewall_um_startup_mode: must be TCP, TLS or Dual"),
     ("rpc-port-alone", lambda c, o: o.update(exchange_firewall_rpc_client_access_port=59531),
      "organisation: exchange_firewall_address_book_port: set it too"),
+    ("misspelt-host-variable", lambda c, o: _mbx(c)["ex02"].update(exchange_firewall_dga="DAG01"),
+     "host 'ex02': exchange_firewall_dga: unknown variable (did you mean exchange_firewall_dag?)"),
+    ("misspelt-group-variable", lambda c, o: c["exchange_mailbox"].update(vars={"exchange_firewall_ad_stie": "HQ"}),
+     "host 'ex01': exchange_firewall_ad_stie: unknown variable (did you mean exchange_firewall_ad_site?)"),
+    ("include-selects-nothing", lambda c, o: o.update(exchange_firewall_flows_include="[?feature=='imap']"),
+     "organisation: exchange_firewall_flows_include: selects no flow besides the ones always planned"),
     ("edge-2010-with-2019", lambda c, o: c["exchange_edge"]["hosts"]["edge01"].update(exchange_firewall_version="2010"),
      "host 'edge01': exchange_firewall_version: Exchange 2010 cannot coexist with Exchange 2019"),
 ]
