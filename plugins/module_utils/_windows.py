@@ -166,10 +166,13 @@ def remote_addresses(remotes, rule: str = "?") -> list:
     return _sort_addresses(_address(a, rule) for a in remotes)
 
 
-def desired(rules: list, group: str = DEFAULT_GROUP, prefix: str = DEFAULT_PREFIX, address_cache=None) -> list:
+def desired(rules: list, group: str = DEFAULT_GROUP, prefix: str = DEFAULT_PREFIX, address_cache=None,
+            remote_objects=None) -> list:
     """The NetSecurity rules for a host's plan rules, sorted by Name.
 
-    ``address_cache`` (a dict) lets many hosts share the conversion of the same address list.
+    ``address_cache`` (a dict) lets many hosts share the conversion of the same address list;
+    ``remote_objects`` ({rule name: address object name}) lets them find it by the object's name,
+    without reading the list again (the organisation's list is as long as the organisation is large).
     """
     validate_group(group)
     validate_prefix(prefix)
@@ -193,13 +196,18 @@ def desired(rules: list, group: str = DEFAULT_GROUP, prefix: str = DEFAULT_PREFI
         ports = [_port(p, name) for p in rule.get("local_ports") or []]
         if protocol != "Any" and not ports:
             raise WindowsRuleError(f"rule '{name}': a {protocol} rule needs local ports")
-        remotes = tuple(str(a) for a in rule.get("remote_addresses") or [])
-        if address_cache is None:
-            addresses = remote_addresses(remotes, name)
-        else:
-            addresses = address_cache.get(remotes)
-            if addresses is None:
-                addresses = address_cache[remotes] = remote_addresses(remotes, name)
+        key = ("object", remote_objects[name]) if remote_objects and name in remote_objects else None
+        addresses = address_cache.get(key) if address_cache is not None and key is not None else None
+        if addresses is None:
+            remotes = tuple(str(a) for a in rule.get("remote_addresses") or [])
+            if address_cache is None:
+                addresses = remote_addresses(remotes, name)
+            else:
+                addresses = address_cache.get(remotes)
+                if addresses is None:
+                    addresses = address_cache[remotes] = remote_addresses(remotes, name)
+                if key is not None:
+                    address_cache[key] = addresses
         flows = ", ".join(str(f) for f in rule.get("flow_ids") or [])
         sources = ", ".join(str(c.get("id", c.get("title", ""))) for c in rule.get("citations") or [])
         description = f"exchange.firewall: {flows}" + (f" (sources: {sources})" if sources else "")

@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from ansible_collections.exchange.firewall.plugins.module_utils import (
+    _engine,
     _netfw_render,
     _nftables,
     _render_csv,
@@ -73,6 +74,13 @@ def render_all(plan: dict, windows_scripts: bool = True, windows_group: str = _w
     ``report_template``: a compiled or a path to a Jinja2 template for report.html (default: the bundled one);
     ``results``: the apply/audit/verify records to show in it ({kind: record}).
     """
+    # Rendering, like planning, builds many small objects and frees none until the end: the cyclic
+    # collector would walk them again and again, more often the larger the organisation.
+    with _engine.paused_gc():
+        return _render_all(plan, windows_scripts, windows_group, report_template, report, results)
+
+
+def _render_all(plan, windows_scripts, windows_group, report_template, report, results) -> dict:
     text = plan_json(plan)
     digest = hashlib.sha256(text.encode()).hexdigest()
     files = {
@@ -129,12 +137,12 @@ def windows_scripts_for(plan: dict, group: str) -> dict:
         plan_addresses = tuple(plan["address_objects"][name]["addresses"])
         if plan_addresses not in cache:
             cache[plan_addresses] = _windows.remote_addresses(plan_addresses, name)
-        objects[name] = cache[plan_addresses]
+        objects[name] = cache[("object", name)] = cache[plan_addresses]
     files = {}
     if hosts:
         files[f"windows/{_windows.OBJECTS_FILE}"] = _windows.address_objects_json(objects)
     for host in hosts:
-        want = _windows.desired(expand_rules(plan, host), group, prefix, address_cache=cache)
         by_rule = {r["name"]: r["remote_object"] for r in plan["hosts"][host]["rules"]}
+        want = _windows.desired(expand_rules(plan, host), group, prefix, address_cache=cache, remote_objects=by_rule)
         files[f"windows/{host}.ps1"] = _windows.powershell_script(host, want, group, True, prefix, objects=by_rule)
     return files

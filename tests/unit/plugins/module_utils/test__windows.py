@@ -44,6 +44,22 @@ def test_desired_rules():
     assert [r["Name"] for r in WANT] == sorted(r["Name"] for r in WANT)
 
 
+def test_hosts_sharing_an_object_convert_its_addresses_once_found_by_its_name():
+    objects = {"exfw-in-tcp-management": "management", "exfw-in-tcp-clients": "clients",
+               "exfw-in-any-organisation": "organisation", "exfw-in-tcp-internet": "internet"}
+    cache = {}
+    first = win.desired([MGMT, CLIENTS, ORG, SMTP_ANY], address_cache=cache, remote_objects=objects)
+    assert first == WANT
+    assert cache[("object", "organisation")] == ["10.1.0.10", "10.1.10.11"]
+    # A second host's rule names the same object: its list is not read again (here: a stale copy).
+    stale = dict(ORG, remote_addresses=["192.0.2.1"])
+    second = win.desired([stale], address_cache=cache, remote_objects={"exfw-in-any-organisation": "organisation"})
+    assert second[0]["RemoteAddress"] == ["10.1.0.10", "10.1.10.11"]
+    # Without the object's name, the addresses themselves are the key.
+    third = win.desired([stale], address_cache=cache)
+    assert third[0]["RemoteAddress"] == ["192.0.2.1"]
+
+
 @pytest.mark.parametrize("rule, message", [
     (dict(CLIENTS, local_ports=["65536"]), "port '65536' is out of range"),
     (dict(CLIENTS, remote_addresses=["10.20.0.0/33"]), "invalid remote address"),
