@@ -10,9 +10,9 @@ export ANSIBLE_PYTHON_INTERPRETER ?= auto_silent
 LINK := collections/ansible_collections/exchange/firewall
 VERSION = $(shell sed -n 's/^version: *//p' galaxy.yml)
 # The version matrix `make test` runs besides `make sanity` and `make pytest` (both on the newest
-# ansible-core): the unit tests on the older cores and sanity on the oldest. `make matrix-all`
-# runs every session of noxfile.py (units and sanity on 2.16, 2.17, 2.18 and 2.19).
-MATRIX ?= units-2.16 units-2.17 units-2.18 sanity-2.16
+# ansible-core): the unit tests and sanity on the older cores, so that every core gets both.
+# `make matrix-all` runs every session of noxfile.py (units and sanity on 2.16, 2.17, 2.18, 2.19).
+MATRIX ?= units-2.16 units-2.17 units-2.18 sanity-2.16 sanity-2.17 sanity-2.18
 
 .PHONY: help venv collections vendor demo test pytest unit integration molecule sanity lint ruff matrix matrix-all \
         bench build ee changelog release clean
