@@ -23,6 +23,7 @@ import re
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _firewalld as fwd
 from ansible_collections.exchange.firewall.plugins.module_utils import _windows as win
+from ansible_collections.exchange.firewall.plugins.module_utils._verify import networks
 
 IN_SYNC, DRIFT, NOT_AUDITED, ERROR = "in sync", "drift", "not audited", "error"
 CONFIGS = ("runtime", "permanent")
@@ -69,16 +70,6 @@ def _entry_text(entry: str) -> str:
 def _where(configs) -> str:
     configs = [c for c in CONFIGS if c in configs]
     return " and ".join(configs) + " configuration" + ("s" if len(configs) > 1 else "")
-
-
-def _nets(addresses):
-    out = []
-    for text in addresses or []:
-        try:
-            out.append(ipaddress.ip_network(str(text), strict=False))
-        except ValueError:
-            continue
-    return out
 
 
 def _overlaps(a, b) -> bool:
@@ -143,8 +134,8 @@ def firewalld(host: str, rules: list, live: dict, zone: str = "exfw", bind_sourc
     for other in live.get("other_zones") or []:
         if not other.get("sources") or (other.get("ingress_priority") or 0, other["name"]) >= ours:
             continue
-        nets = _nets(other["sources"])
-        hit = sorted(r["name"] for r in inbound if _overlaps(nets, _nets(r.get("remote_addresses"))))
+        nets = networks(other["sources"])
+        hit = sorted(r["name"] for r in inbound if _overlaps(nets, networks(r.get("remote_addresses"))))
         what = (f"zone '{other['name']}' (target {other.get('target')}) is bound to {', '.join(other['sources'])} "
                 f"and comes before '{zone}' in firewalld's dispatch order: it decides about that traffic")
         shadowing.append({"what": what + (f"; rules {', '.join(hit)} do not apply to it" if hit else ""),

@@ -41,7 +41,8 @@ def _ip(text):
         return None
 
 
-def _nets(addresses):
+def networks(addresses) -> list:
+    """The addresses that parse as networks (a host is a /32 or /128); others are left out."""
     out = []
     for text in addresses or []:
         try:
@@ -123,7 +124,7 @@ def _any_rule_port(rule: dict, flows: dict) -> int:
 
 
 def _covers(rule: dict, ip) -> bool:
-    return any(ip.version == net.version and ip in net for net in _nets(rule.get("remote_addresses")))
+    return any(ip.version == net.version and ip in net for net in networks(rule.get("remote_addresses")))
 
 
 def plan_probes(source: str, source_addresses, hosts: dict, flows: dict | None = None, closed_sample: int = 3,
