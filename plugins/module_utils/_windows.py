@@ -97,7 +97,7 @@ def _port(text: str, rule: str) -> str:
 def _sort_ports(ports):
     """Numbers and ranges by value, then keywords a rule read from the host may hold (RPC, RPCEPMap...), then Any."""
     def key(port):
-        first = str(port).split("-")[0]
+        first = str(port).split("-", maxsplit=1)[0]
         return (port == "Any", not first.isdigit(), int(first) if first.isdigit() else 0, str(port))
     return sorted(ports, key=key)
 

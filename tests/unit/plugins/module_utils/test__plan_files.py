@@ -87,11 +87,10 @@ def test_malformed_plan_files_name_the_variable(plan, message):
         _plan_schema.check(plan, "exchange_firewall_previous_plan")
 
 
-
 def test_a_plan_file_with_a_lone_surrogate_names_the_variable():
     crafted = json.loads(json.dumps(dict(PREVIOUS, meta={"note": "ok"})).replace('"ok"', '"x\\ud800y"'))
-    with pytest.raises(_plan_schema.PlanSchemaError, match="^exchange_firewall_previous_plan: holds text that is "
-                                                            "not valid Unicode .*ud800"):
+    expected = "^exchange_firewall_previous_plan: holds text that is not valid Unicode .*ud800"
+    with pytest.raises(_plan_schema.PlanSchemaError, match=expected):
         _plan_schema.readable_text(crafted, "exchange_firewall_previous_plan")
     assert _plan_schema.readable_text(PREVIOUS, "exchange_firewall_previous_plan") is PREVIOUS
 

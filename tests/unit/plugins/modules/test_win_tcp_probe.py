@@ -93,10 +93,9 @@ def test_a_probe_that_cannot_start_is_its_own_error_not_the_whole_module(script)
     probe with its error; Complete-Probe reports it as state 'error' and disposes only real clients."""
     source = SCRIPT.read_text()
     start = source[source.index("Function Start-Probe {"):source.index("Function Complete-Probe {")]
+    risky = ("[System.Net.IPAddress]::Parse(", "$client.Client.Bind(", "$client.ConnectAsync(")
     calls = [n for n in walk(script.root)
-             if script.text_of(n).startswith(("[System.Net.IPAddress]::Parse(", "$client.Client.Bind(",
-                                               "$client.ConnectAsync("))
-             and n.type != "pipeline" and n.child_count > 0]
+             if script.text_of(n).startswith(risky) and n.type != "pipeline" and n.child_count > 0]
     assert calls, "the probe's own calls were not found in the parsed script"
     for call in calls:
         assert _enclosing(call, "try_statement") is not None, script.text_of(call)
