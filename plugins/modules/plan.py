@@ -93,32 +93,49 @@ EXAMPLES = r"""
 
 RETURN = r"""
 plan:
-  description: The plan (schema version 1).
+  description: The plan (schema version 2; the collection README documents it in full).
   returned: success
   type: dict
   contains:
     schema_version:
       description: Version of the plan schema.
       type: int
-      sample: 1
+      sample: 2
+    meta:
+      description: Generation time (UTC), collection version, inventory fingerprint and the settings that differ from the defaults.
+      type: dict
     settings:
       description: The settings that shaped the plan (outbound, intra_org, allow_unverified, rule_prefix).
       type: dict
     networks:
       description: Named networks as collapsed CIDR lists.
       type: dict
+    address_objects:
+      description:
+        - Every address set the rules use, defined once by a stable name (the organisation, a role in a
+          site or DAG, a host, a named network), with C(kind), C(addresses), C(members) and C(description).
+      type: dict
+    citations:
+      description: The Microsoft sources the rules cite, by id (C(title), C(url)).
+      type: dict
     hosts:
       description:
         - Per managed host, C(platform), C(roles), C(version), C(ad_site), C(dag), C(edge_site),
           C(addresses), C(features), C(rules), C(disabled_flows) and C(warnings).
         - Each rule has C(name), C(direction) (in/out), C(protocol) (tcp/udp/any), C(local_ports),
-          C(remote_addresses), C(remote_endpoints), C(action), C(flow_ids), C(citations) and C(description).
+          C(remote_object) (an C(address_objects) name), C(remote_endpoints), C(action), C(flow_ids),
+          C(citation_ids), C(unverified_flow_ids) and C(description).
       type: dict
     network_firewalls:
-      description: Per network firewall, its zone policies (reserved; not computed yet).
+      description:
+        - Per network firewall, its provider, zones, address objects (per zone), services, policies
+          (from and to zone, source and destination objects, services, flow ids, citations) and warnings.
       type: dict
     flows:
       description: The catalog flows the plan uses, with their citations.
+      type: dict
+    unverified_reasons:
+      description: Why each unverified flow the plan names is unverified.
       type: dict
 summary:
   description: The plan rendered as Markdown.
