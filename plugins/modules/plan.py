@@ -102,7 +102,9 @@ plan:
       type: int
       sample: 2
     meta:
-      description: Generation time (UTC), collection version, inventory fingerprint and the settings that differ from the defaults.
+      description:
+        - Generation time (UTC), collection version, inventory fingerprint and the settings that
+          differ from the defaults.
       type: dict
     settings:
       description: The settings that shaped the plan (outbound, intra_org, allow_unverified, rule_prefix).
