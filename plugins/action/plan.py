@@ -8,15 +8,14 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ansible import constants as C
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _plan_diff, _plan_schema, _render_markdown
 from ansible_collections.exchange.firewall.plugins.plugin_utils import _output, _outputs_render, _report_html, _store
+from ansible_collections.exchange.firewall.plugins.plugin_utils._action import utc_now, validated_args
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import (
     build_plan,
     collection_version,
@@ -49,10 +48,9 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(plain(self._task.args))
-        if validation.error_messages:
-            return dict(result, failed=True, msg="; ".join(validation.error_messages))
-        args = validation.validated_parameters
+        args, error = validated_args(ARGUMENT_SPEC, self._task.args)
+        if error:
+            return dict(result, failed=True, msg=error)
         # The approved plan to compare with and the report template are read before anything else:
         # a bad path or a bad file stops the run here, naming the variable, with nothing written.
         try:
@@ -106,7 +104,7 @@ class ActionModule(ActionBase):
             except (OSError, ValueError) as exc:
                 return dict(result, failed=True, msg=str(exc))
         else:
-            plan["meta"] = dict(meta, generated_at=_now())
+            plan["meta"] = dict(meta, generated_at=utc_now())
             result["summary"] = _render_markdown.render(plan, plan["meta"])
         result["plan"] = plan
         if args["store"]:
@@ -127,7 +125,7 @@ class ActionModule(ActionBase):
         previous = _output.read_manifest(directory) or {}
         # The generation time changes only when the plan does, so an unchanged plan rewrites nothing.
         generated = previous.get("generated_at") if previous.get("plan_digest") == digest else None
-        plan["meta"] = dict(meta, generated_at=generated or _now())
+        plan["meta"] = dict(meta, generated_at=generated or utc_now())
         mark = time.perf_counter()
         # The latest apply, audit and verify records stay with the plan they were made for: kept
         # (and shown in report.html) while the plan is the same, dropped with it when it changes.
@@ -207,10 +205,6 @@ def _previous(path):
         raise ValueError(f"{variable}: {path} is not JSON ({exc})") from None
     plan = _plan_schema.check(_plan_schema.readable_text(plan, variable), variable)
     return _plan_diff.without_changes(plan), hashlib.sha256(data).hexdigest()
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _targets(plan: dict) -> dict:

@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 
 from ansible import constants as C
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _plan_schema, _results
 from ansible_collections.exchange.firewall.plugins.plugin_utils import _output, _outputs_render, _report_html, _store
+from ansible_collections.exchange.firewall.plugins.plugin_utils._action import utc_now, validated_args
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import plain
 
 ARGUMENT_SPEC = {
@@ -47,10 +46,6 @@ AUDIT_RESULT = "__exchange_firewall_audit"
 VERIFY_RESULT = "__exchange_firewall_verify"
 
 
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class ActionModule(ActionBase):
     TRANSFERS_FILES = False
     _requires_connection = False
@@ -59,10 +54,9 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(plain(self._task.args))
-        if validation.error_messages:
-            return dict(result, failed=True, msg="; ".join(validation.error_messages))
-        args = validation.validated_parameters
+        args, error = validated_args(ARGUMENT_SPEC, self._task.args)
+        if error:
+            return dict(result, failed=True, msg=error)
         hostvars = task_vars.get("hostvars", {})
         check = bool(self._play_context.check_mode)
         kind = args["kind"]
@@ -91,12 +85,12 @@ class ActionModule(ActionBase):
                     entry = None
                 rules = (entry or {}).get("rules") or []
                 hosts.append(_results.apply_host(host, provider, raw, rules))
-            record = _results.apply_report(hosts, _now(), check)
+            record = _results.apply_report(hosts, utc_now(), check)
         elif kind == "audit":
             findings = [var(h, AUDIT_RESULT) or _results.no_audit(h) for h in args["hosts"]]
-            record = _results.audit_report(findings, _now())
+            record = _results.audit_report(findings, utc_now())
         else:
-            record = _results.verify_report({h: var(h, VERIFY_RESULT) for h in args["hosts"]}, _now())
+            record = _results.verify_report({h: var(h, VERIFY_RESULT) for h in args["hosts"]}, utc_now())
 
         summary = record["summary"]
         result.update(changed=False, record=record, summary_lines=summary["lines"], summary=summary["text"])

@@ -12,11 +12,11 @@ exchange.firewall.tcp_probe, Windows sources exchange.firewall.win_tcp_probe.
 from __future__ import annotations
 
 from ansible import constants as C
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _plan_schema, _verify
 from ansible_collections.exchange.firewall.plugins.plugin_utils import _store
+from ansible_collections.exchange.firewall.plugins.plugin_utils._action import validated_args
 from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import plain
 
 ARGUMENT_SPEC = {
@@ -55,10 +55,9 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         task_vars = task_vars or {}
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC).validate(plain(self._task.args))
-        if validation.error_messages:
-            return dict(result, failed=True, msg="; ".join(validation.error_messages))
-        args = validation.validated_parameters
+        args, error = validated_args(ARGUMENT_SPEC, self._task.args)
+        if error:
+            return dict(result, failed=True, msg=error)
         source = task_vars.get("inventory_hostname", "?")
         if not 0.1 <= args["timeout"] <= 30:
             msg = f"exchange_firewall_verify_timeout: {args['timeout']} is not between 0.1 and 30 seconds"

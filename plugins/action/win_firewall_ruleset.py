@@ -9,12 +9,11 @@ Python (module_utils/_windows.py); a second round trip executes them, only when 
 
 from __future__ import annotations
 
-from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.exchange.firewall.plugins.module_utils import _windows as win
 from ansible_collections.exchange.firewall.plugins.module_utils._ruleset_spec import RULE_SPEC
-from ansible_collections.exchange.firewall.plugins.plugin_utils._planner import plain
+from ansible_collections.exchange.firewall.plugins.plugin_utils._action import validated_args
 
 STATE_MODULE = "exchange.firewall.win_firewall_rule_state"
 ARGUMENT_SPEC = {
@@ -42,11 +41,9 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
         self._round_trips = 0
-        validation = ArgumentSpecValidator(ARGUMENT_SPEC, required_if=[("state", "present", ("rules",))]).validate(
-            plain(self._task.args))
-        if validation.error_messages:
-            return dict(result, failed=True, msg="; ".join(validation.error_messages))
-        args = validation.validated_parameters
+        args, error = validated_args(ARGUMENT_SPEC, self._task.args, required_if=[("state", "present", ("rules",))])
+        if error:
+            return dict(result, failed=True, msg=error)
         group, prefix = args["group"], args["rule_prefix"]
         purge = args["purge"] or args["state"] == "absent"
         try:

@@ -112,3 +112,14 @@ def worker_tag(request) -> tuple[str, int]:
 def require_root():
     if os.geteuid() != 0:
         pytest.fail("firewalld tests need root (network namespaces); run them as root, as .ci/run does")
+
+
+def firewalld_lab(request):
+    """The lab of this test module and worker, up for the module's tests: what a module-scoped
+    ``lab`` fixture yields from."""
+    require_root()
+    tag, index = worker_tag(request)
+    lab = Lab(tag, index)
+    lab.up()
+    yield lab
+    lab.down()

@@ -6,7 +6,7 @@ import json
 import subprocess
 
 import pytest
-from netns_fixtures import BIN, Lab, require_root, worker_tag
+from netns_fixtures import BIN, firewalld_lab
 
 pytestmark = pytest.mark.firewalld
 MODULE = "exchange.firewall.firewalld_ruleset"
@@ -14,12 +14,7 @@ MODULE = "exchange.firewall.firewalld_ruleset"
 
 @pytest.fixture(scope="module")
 def lab(request):
-    require_root()
-    tag, index = worker_tag(request)
-    lab = Lab(tag, index)
-    lab.up()
-    yield lab
-    lab.down()
+    yield from firewalld_lab(request)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from netns_fixtures import Lab, require_root, worker_tag
+from netns_fixtures import firewalld_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -90,12 +90,7 @@ def test_the_fallback_play_runs_the_first_plays_tasks():
 
 @pytest.fixture(scope="module")
 def lab(request):
-    require_root()
-    tag, index = worker_tag(request)
-    lab = Lab(tag, index)
-    lab.up()
-    yield lab
-    lab.down()
+    yield from firewalld_lab(request)
 
 
 def test_apply_with_a_limit_without_localhost_applies_to_the_limited_host(lab, tmp_path):
